@@ -1,0 +1,88 @@
+// Package dbtest runs a test on every supported database: a fresh SQLite file
+// in t.TempDir() and, when SHEGONG_TEST_PG_DSN is set, a fresh PostgreSQL
+// schema. Without the DSN the PostgreSQL half is skipped loudly.
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"shegong/internal/db"
+)
+
+// EnvPG names the environment variable holding the PostgreSQL DSN for tests.
+const EnvPG = "SHEGONG_TEST_PG_DSN"
+
+// Each runs fn as subtests "sqlite" and "postgres", each on a fresh, migrated database.
+func Each(t *testing.T, fn func(t *testing.T, d *db.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
+}
+
+// SQLite returns a fresh migrated SQLite database in a temp folder.
+func SQLite(t testing.TB) *db.DB {
+	t.Helper()
+	d, err := db.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if err := d.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// PostgresDSN returns a DSN for a fresh schema (dropped at cleanup), or skips.
+func PostgresDSN(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv(EnvPG)
+	if base == "" {
+		t.Skipf("SKIPPED ON POSTGRESQL: set %s (e.g. postgres://postgres@127.0.0.1:5432/test) to run this test on PostgreSQL", EnvPG)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "t_" + hex.EncodeToString(b[:])
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		admin.Close()
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		admin.Close()
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Postgres returns a fresh migrated PostgreSQL schema, or skips.
+func Postgres(t testing.TB) *db.DB {
+	t.Helper()
+	dsn := PostgresDSN(t)
+	d, err := db.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if err := d.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
