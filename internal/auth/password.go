@@ -1,0 +1,93 @@
+package auth
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/argon2"
+
+	"shegong/internal/app"
+)
+
+// Argon2id parameters (OWASP's minimum recommendation: 19 MiB, 2 passes).
+// Stored with each hash, so they can be raised later without breaking old ones.
+var (
+	argonMemory  uint32 = 19 * 1024
+	argonTime    uint32 = 2
+	argonThreads uint8  = 1
+)
+
+const argonKeyLen = 32
+
+// HashPassword returns an encoded argon2id hash of pw with a random salt.
+func HashPassword(pw string) (string, error) {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime,
+		argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+// VerifyPassword reports whether pw matches the encoded hash.
+func VerifyPassword(encoded, pw string) bool {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var v int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &v); err != nil || v != argon2.Version {
+		return false
+	}
+	var m, t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m == 0 || t == 0 || p == 0 || m > 1<<21 || t > 16 {
+		return false
+	}
+	b64 := base64.RawStdEncoding
+	salt, err := b64.DecodeString(parts[4])
+	if err != nil {
+		return false
+	}
+	want, err := b64.DecodeString(parts[5])
+	if err != nil || len(want) == 0 {
+		return false
+	}
+	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// dummyHash is verified against when the user does not exist, so that the
+// answer takes as long as for a real user.
+var dummyHash, _ = HashPassword("not-a-real-password")
+
+// common holds passwords people pick first; the full breached-password list
+// belongs to the password-policy profiles.
+var common = map[string]bool{
+	"12345678": true, "123456789": true, "1234567890": true, "password": true, "password1": true,
+	"11111111": true, "88888888": true, "66666666": true, "qwertyui": true, "qwerty123": true,
+	"abc12345": true, "a1234567": true, "iloveyou": true, "admin123": true, "00000000": true,
+	"abcd1234": true, "1qaz2wsx": true, "woaini1314": true, "12341234": true, "123123123": true,
+	"shegong123": true, "changeme": true, "passw0rd": true, "p@ssw0rd": true, "welcome1": true,
+}
+
+// CheckPasswordPolicy validates a new password; field is the form field.
+func CheckPasswordPolicy(v *app.Validation, field, pw, username string) {
+	n := utf8.RuneCountInString(pw)
+	switch {
+	case n < 8:
+		v.Add(field, "密码至少需要8个字符")
+	case n > 128:
+		v.Add(field, "密码不能超过128个字符")
+	case common[strings.ToLower(pw)]:
+		v.Add(field, "这个密码太常见，容易被猜到，请换一个")
+	case username != "" && strings.Contains(strings.ToLower(pw), strings.ToLower(username)):
+		v.Add(field, "密码不能包含用户名")
+	}
+}
