@@ -199,7 +199,7 @@ func (s *Service) Login(ctx context.Context, username, password, kind string, c 
 			return err
 		}
 		var err error
-		if p, err = authz.Load(ctx, tx, userID, app.DateOf(now)); err != nil {
+		if p, err = authz.Load(ctx, tx, userID, app.Today(now)); err != nil {
 			return err
 		}
 		p.SessionID = id
@@ -275,7 +275,7 @@ func (s *Service) Authenticate(ctx context.Context, token, kind string) (*authz.
 			return nil, fmt.Errorf("auth: touch session: %w", err)
 		}
 	}
-	p, err := authz.Load(ctx, s.DB.R, userID, app.DateOf(now))
+	p, err := authz.Load(ctx, s.DB.R, userID, app.Today(now))
 	if err != nil {
 		if app.ErrorCode(err) == app.EUnauthorized {
 			return nil, ErrNoSession
@@ -432,7 +432,10 @@ func (s *Service) RevokeToken(ctx context.Context, p *authz.Principal, shortID s
 	return s.revoke(ctx, id, "auth.token_revoke")
 }
 
-// RevokeSessionOf revokes the session of a bearer token (API sign-out).
-func (s *Service) RevokeBearer(ctx context.Context, token string) error {
-	return s.revoke(ctx, tokenID(token), "auth.token_revoke")
+// RevokeSession ends p's current session or token (sign-out).
+func (s *Service) RevokeSession(ctx context.Context, p *authz.Principal) error {
+	if p == nil || p.SessionID == "" {
+		return nil
+	}
+	return s.revoke(ctx, p.SessionID, "auth.logout")
 }

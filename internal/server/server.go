@@ -1,0 +1,123 @@
+// Package server wires the services into one running system; the command
+// line and the end-to-end tests both build it here.
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"shegong/internal/auth"
+	"shegong/internal/db"
+	"shegong/internal/org"
+	"shegong/internal/pii"
+	"shegong/internal/reminder"
+	"shegong/internal/web"
+)
+
+// Config is the runtime configuration.
+type Config struct {
+	DataDir       string           // data folder (SQLite file, key file, backups)
+	DSN           string           // postgres://… or a SQLite path; default DataDir/shegong.db
+	Now           func() time.Time // injected clock; time.Now when nil
+	Log           *slog.Logger
+	Auth          auth.Config
+	SecureCookies bool
+	// Key is the base64 encryption key for personal data at rest; when empty
+	// it is read from (or generated into) DataDir/secret.key. It is never
+	// stored in the database.
+	Key string
+}
+
+// System is a built, migrated system ready to serve.
+type System struct {
+	Cfg       Config
+	DB        *db.DB
+	Auth      *auth.Service
+	Reminders *reminder.Engine
+	Org       *org.Service
+	Cipher    *pii.Cipher
+	Web       *web.Server
+}
+
+// DSN returns the configured DSN or the SQLite file in the data folder.
+func (c Config) dsn() string {
+	if c.DSN != "" {
+		return c.DSN
+	}
+	return filepath.Join(c.dataDir(), "shegong.db")
+}
+
+func (c Config) dataDir() string {
+	if c.DataDir == "" {
+		return "data"
+	}
+	return c.DataDir
+}
+
+// Open opens and migrates the database only (for commands that need no web).
+func Open(ctx context.Context, cfg Config) (*db.DB, error) {
+	if err := os.MkdirAll(cfg.dataDir(), 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	d, err := db.Open(ctx, cfg.dsn())
+	if err != nil {
+		return nil, err
+	}
+	if err := d.Migrate(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// Build opens the database, migrates it and builds every service.
+func Build(ctx context.Context, cfg Config) (*System, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	d, err := Open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	sys := &System{Cfg: cfg, DB: d}
+	if sys.Cipher, err = loadCipher(cfg); err != nil {
+		d.Close()
+		return nil, err
+	}
+	sys.Auth = auth.New(d, cfg.Now, cfg.Auth)
+	sys.Org = org.New(d, cfg.Now)
+	sys.Reminders = reminder.New(d, cfg.Now, org.ContractYearRule{Days: 30})
+	sys.Web, err = web.New(web.Deps{
+		DB: d, Now: cfg.Now, Log: cfg.Log, Auth: sys.Auth, Org: sys.Org, Cipher: sys.Cipher, Reminders: sys.Reminders,
+		SecureCookies: cfg.SecureCookies,
+	})
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	return sys, nil
+}
+
+func loadCipher(cfg Config) (*pii.Cipher, error) {
+	var key []byte
+	var err error
+	if cfg.Key != "" {
+		key, err = pii.KeyFromString(cfg.Key)
+	} else {
+		key, err = pii.LoadOrCreateKey(filepath.Join(cfg.dataDir(), "secret.key"))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("encryption key: %w", err)
+	}
+	return pii.NewCipher(key)
+}
+
+// Close releases the database.
+func (s *System) Close() error { return s.DB.Close() }
