@@ -122,6 +122,9 @@ func (d *DB) Close() error {
 // Path returns the SQLite file path ("" on PostgreSQL).
 func (d *DB) Path() string { return d.path }
 
+// DSN returns the DSN the database was opened with.
+func (d *DB) DSN() string { return d.dsn }
+
 // Migrate applies the embedded migrations for the dialect.
 func (d *DB) Migrate(ctx context.Context) error {
 	sub, err := fs.Sub(migrations, "migrations/"+string(d.Dialect))
