@@ -213,4 +213,3 @@ func TestAuditLogPage(t *testing.T) {
 		}
 	})
 }
-
