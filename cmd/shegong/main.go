@@ -70,6 +70,7 @@ Environment: SHEGONG_DB, SHEGONG_DATA and SHEGONG_ADDR set the same defaults.
 func commonFlags(fs *flag.FlagSet) *server.Config {
 	cfg := &server.Config{}
 	fs.StringVar(&cfg.DataDir, "data", envOr("SHEGONG_DATA", "data"), "data folder")
+	cfg.Key = os.Getenv("SHEGONG_KEY")
 	fs.StringVar(&cfg.DSN, "db", os.Getenv("SHEGONG_DB"), "database: postgres:// URL or SQLite file (default DATA/shegong.db)")
 	return cfg
 }

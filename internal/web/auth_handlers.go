@@ -17,7 +17,7 @@ func (s *Server) authRoutes() {
 	rt.Handle(Route{Method: "POST", Pattern: "/account/password", Access: Signed, AllowMustChange: true, Summary: "修改密码"}, s.passwordSubmit)
 	rt.Handle(Route{Method: "GET", Pattern: "/account/tokens", Access: Signed, Summary: "API 令牌"}, s.tokensPage)
 	rt.Handle(Route{Method: "POST", Pattern: "/account/tokens", Access: Signed, Summary: "创建 API 令牌"}, s.tokenCreate)
-	rt.Handle(Route{Method: "POST", Pattern: "/account/tokens/{tid}/revoke", Access: Signed, Summary: "吊销 API 令牌"}, s.tokenRevoke)
+	rt.Handle(Route{Method: "POST", Pattern: "/account/tokens/{tid}/revoke", Access: Signed, Object: "token", Summary: "吊销 API 令牌"}, s.tokenRevoke)
 
 	rt.Handle(Route{Method: "POST", Pattern: "/api/v1/session", Access: Public, Summary: "登录并获取令牌",
 		API: &APIDoc{Tag: "账号", Request: apiLoginIn{}, Response: apiLoginOut{}, Status: http.StatusCreated}}, s.apiLogin)
@@ -27,7 +27,7 @@ func (s *Server) authRoutes() {
 		API: &APIDoc{Tag: "账号", Response: apiMe{}}}, s.apiMe)
 	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/tokens", Access: Signed, Summary: "我的 API 令牌",
 		API: &APIDoc{Tag: "账号", Response: []auth.Token{}}}, s.apiTokens)
-	rt.Handle(Route{Method: "DELETE", Pattern: "/api/v1/tokens/{tid}", Access: Signed, Summary: "吊销 API 令牌",
+	rt.Handle(Route{Method: "DELETE", Pattern: "/api/v1/tokens/{tid}", Access: Signed, Object: "token", Summary: "吊销 API 令牌",
 		API: &APIDoc{Tag: "账号"}}, s.apiTokenRevoke)
 	s.addNav("系统设置",
 		NavItem{Label: "修改密码", Href: "/account/password"},

@@ -21,6 +21,7 @@ import (
 	"shegong/internal/authz"
 	"shegong/internal/db"
 	"shegong/internal/org"
+	"shegong/internal/pii"
 	"shegong/internal/reminder"
 )
 
@@ -31,6 +32,8 @@ type Deps struct {
 	Log  *slog.Logger
 	Auth *auth.Service
 	Org  *org.Service
+	// Cipher encrypts personal data at rest.
+	Cipher *pii.Cipher
 	// Reminders computes each user's reminders for the home page.
 	Reminders *reminder.Engine
 	// Home holds the business areas' contributions to the home page.
