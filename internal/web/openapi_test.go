@@ -149,10 +149,10 @@ func TestOpenAPISchemas(t *testing.T) {
 		t.Errorf("apiMe required: %v", req)
 	}
 	// Untagged fields keep their Go names; time.Time and app.Date are strings.
-	if f := prop("auth.Token", "CreatedAt"); f["type"] != "string" || f["format"] != "date-time" {
+	if f := prop("auth.Token", "created_at"); f["type"] != "string" || f["format"] != "date-time" {
 		t.Errorf("auth.Token.CreatedAt: %v", f)
 	}
-	if f := prop("reminder.Item", "Due"); f["type"] != "string" || f["format"] != "date" {
+	if f := prop("reminder.Item", "due"); f["type"] != "string" || f["format"] != "date" {
 		t.Errorf("reminder.Item.Due: %v", f)
 	}
 	// The login answers 201 with its body; the standard error schema.
