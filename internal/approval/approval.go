@@ -289,7 +289,7 @@ func (s *Service) kindName(kind string) string {
 }
 
 // today is the calendar date that delegations and assignments are checked on.
-func (s *Service) today() app.Date { return app.DateOf(s.Now()) }
+func (s *Service) today() app.Date { return app.Today(s.Now()) }
 
 var errNotFound = app.ErrNotFound("审批申请")
 
