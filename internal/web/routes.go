@@ -20,6 +20,7 @@ func (s *Server) routes() {
 	s.authRoutes()
 	s.homeRoutes()
 	s.auditRoutes()
+	s.apiDocRoutes()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
