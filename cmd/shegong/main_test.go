@@ -63,14 +63,21 @@ func TestMain(m *testing.M) {
 // shegong runs the built command and returns its output and exit code.
 func shegong(t *testing.T, args ...string) (string, int) {
 	t.Helper()
+	return shegongPath(t, os.Getenv("PATH"), args...)
+}
+
+// shegongPath runs the command with the given PATH.
+func shegongPath(t *testing.T, path string, args ...string) (string, int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary(t), args...)
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "SHEGONG_DB=") && !strings.HasPrefix(kv, "SHEGONG_DATA=") {
+		if !strings.HasPrefix(kv, "SHEGONG_DB=") && !strings.HasPrefix(kv, "SHEGONG_DATA=") && !strings.HasPrefix(kv, "PATH=") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
+	cmd.Env = append(cmd.Env, "PATH="+path)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -186,6 +193,13 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 			}
 		}
 
+		if pg {
+			// Without the client tools the command says what is missing.
+			out, code := shegongPath(t, t.TempDir(), append([]string{"backup"}, flags...)...)
+			if code == 0 || !strings.Contains(out, "pg_dump was not found on PATH") {
+				t.Fatalf("backup without pg_dump: exit %d\n%s", code, out)
+			}
+		}
 		// Default file name in the data folder, while the system is open.
 		out, code := shegong(t, append([]string{"backup"}, flags...)...)
 		if code != 0 || !strings.Contains(out, "backup written to") {
