@@ -58,6 +58,8 @@ type Server struct {
 	pages  *pages
 	nav    []NavGroup
 	cop    *http.CrossOriginProtection
+	// apiDocs is the OpenAPI document, built from the routes at start.
+	apiDocs *apiDocs
 }
 
 // New builds the server and registers every route.
@@ -77,6 +79,9 @@ func New(d Deps) (*Server, error) {
 	s.nav = newNav()
 	s.router = newRouter(s.guard)
 	s.routes()
+	if err := s.buildAPIDocs(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
