@@ -71,6 +71,15 @@ type Attachment struct {
 	Data        []byte    `json:"-"`
 }
 
+// Label describes the file for a download link, e.g. "PDF，120 KB".
+func (a *Attachment) Label() string {
+	kind := strings.ToUpper(strings.TrimPrefix(AttachmentTypes[a.ContentType], "."))
+	if kind == "JPG" {
+		kind = "JPEG"
+	}
+	return fmt.Sprintf("%s，%d KB", kind, (a.Size+1023)/1024)
+}
+
 // Consent is one informed-consent record (知情同意书). The signer's name is
 // masked like every other name.
 type Consent struct {

@@ -495,3 +495,9 @@ func (s *ClientService) List(ctx context.Context, p *authz.Principal, f ClientFi
 	}
 	return out, total, nil
 }
+
+// Allows reports whether p's scope for perm covers c, a client read from
+// p's organization; pages use it to show only the actions allowed now.
+func (s *ClientService) Allows(p *authz.Principal, perm *authz.Perm, c *Client) bool {
+	return p.Scope(perm).Allows(authz.Obj{OrgID: p.OrgID, OwnerID: c.WorkerID, SiteIDs: []int64{c.SiteID}})
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"shegong/internal/auth"
+	"shegong/internal/cases"
 	"shegong/internal/db"
 	"shegong/internal/org"
 	"shegong/internal/pii"
@@ -40,6 +41,7 @@ type System struct {
 	Reminders *reminder.Engine
 	Org       *org.Service
 	Cipher    *pii.Cipher
+	Clients   *cases.ClientService
 	Web       *web.Server
 }
 
@@ -93,10 +95,11 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 	}
 	sys.Auth = auth.New(d, cfg.Now, cfg.Auth)
 	sys.Org = org.New(d, cfg.Now)
+	sys.Clients = cases.NewClientService(d, cfg.Now, sys.Cipher)
 	sys.Reminders = reminder.New(d, cfg.Now, org.ContractYearRule{Days: 30})
 	sys.Web, err = web.New(web.Deps{
 		DB: d, Now: cfg.Now, Log: cfg.Log, Auth: sys.Auth, Org: sys.Org, Cipher: sys.Cipher, Reminders: sys.Reminders,
-		SecureCookies: cfg.SecureCookies,
+		Clients: sys.Clients, SecureCookies: cfg.SecureCookies,
 	})
 	if err != nil {
 		d.Close()
