@@ -56,8 +56,8 @@ var AttachmentTypes = map[string]string{"application/pdf": ".pdf", "image/jpeg":
 
 // Upload is a file sent with a form or JSON request.
 type Upload struct {
-	Filename string `json:"filename"`
-	Data     []byte `json:"data"` // base64 in JSON
+	Filename string `json:"filename" doc:"文件名"`
+	Data     []byte `json:"data" doc:"文件内容（Base64），PDF、JPEG或PNG，不超过5MB"`
 }
 
 // Attachment describes a stored file; Data is set only when downloading.
@@ -97,11 +97,11 @@ type Consent struct {
 
 // ConsentInput records a consent form.
 type ConsentInput struct {
-	SignedOn     app.Date `json:"signed_on"`
-	SignerName   string   `json:"signer_name"`
-	Relationship string   `json:"relationship"`
-	SharingScope string   `json:"sharing_scope"`
-	File         *Upload  `json:"file,omitempty"`
+	SignedOn     app.Date `json:"signed_on" doc:"签署日期"`
+	SignerName   string   `json:"signer_name" doc:"签署人姓名"`
+	Relationship string   `json:"relationship" doc:"签署人与服务对象的关系：self（本人）、parent（父母）、guardian（监护人）、other（其他）"`
+	SharingScope string   `json:"sharing_scope" doc:"信息共享范围"`
+	File         *Upload  `json:"file,omitempty" doc:"扫描件（可选）"`
 }
 
 // checkUpload validates an upload by size and sniffed content, returning

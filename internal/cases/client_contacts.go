@@ -25,9 +25,9 @@ type ContactCheck struct {
 
 // ContactCheckInput records a contact attempt.
 type ContactCheckInput struct {
-	CheckedOn app.Date `json:"checked_on"`
-	Result    string   `json:"result"` // valid, wrong_number, unreachable, refused
-	Note      string   `json:"note"`
+	CheckedOn app.Date `json:"checked_on" doc:"核实日期"`
+	Result    string   `json:"result" doc:"联系结果：valid（有效）、wrong_number（号码错误）、unreachable（无法接通）、refused（拒绝）"`
+	Note      string   `json:"note" doc:"说明"`
 }
 
 // AddContactCheck records a contact attempt for a client the caller may

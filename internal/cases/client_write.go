@@ -18,30 +18,29 @@ import (
 // fields (IDNumber, Phone, Phone2, Address, GuardianPhone) keep their stored
 // values when left blank; name them in Clear to remove them.
 type ClientInput struct {
-	Name             string   `json:"name"`
-	Gender           string   `json:"gender"` // 男, 女, or blank to take it from the ID number
-	BirthDate        app.Date `json:"birth_date"`
-	IDNumber         string   `json:"id_number"`
-	Phone            string   `json:"phone"`
-	Phone2           string   `json:"phone2"`
-	Address          string   `json:"address"`
-	TownID           int64    `json:"town_id"`
-	Community        string   `json:"community"`
-	CategoryIDs      []int64  `json:"category_ids"`
-	GuardianName     string   `json:"guardian_name"`
-	GuardianRelation string   `json:"guardian_relation"`
-	GuardianPhone    string   `json:"guardian_phone"`
-	WorkerID         int64    `json:"worker_id"` // default: the caller's staff record
-	SiteID           int64    `json:"site_id"`   // default: the worker's current service point
-	Status           string   `json:"status"`    // active (default) or inactive
-	Note             string   `json:"note"`
-	Version          int64    `json:"version"` // required on change
+	Name             string   `json:"name" doc:"姓名"`
+	Gender           string   `json:"gender" doc:"性别：男、女；留空时按身份证号码"`
+	BirthDate        app.Date `json:"birth_date" doc:"出生日期；留空时按身份证号码"`
+	IDNumber         string   `json:"id_number" doc:"18位居民身份证号码；修改时留空则保持不变"`
+	Phone            string   `json:"phone" doc:"电话（手机或带区号的固定电话）；修改时留空则保持不变"`
+	Phone2           string   `json:"phone2" doc:"备用电话；修改时留空则保持不变"`
+	Address          string   `json:"address" doc:"地址；修改时留空则保持不变"`
+	TownID           int64    `json:"town_id" doc:"镇街编号"`
+	Community        string   `json:"community" doc:"社区（村）"`
+	CategoryIDs      []int64  `json:"category_ids" doc:"类别编号（可多选）"`
+	GuardianName     string   `json:"guardian_name" doc:"监护人姓名（未满18岁必填）"`
+	GuardianRelation string   `json:"guardian_relation" doc:"与监护人的关系：father、mother、grandparent、sibling、relative、committee、other"`
+	GuardianPhone    string   `json:"guardian_phone" doc:"监护人电话（未满18岁必填）"`
+	WorkerID         int64    `json:"worker_id" doc:"负责社工（同工编号）；默认为本人"`
+	SiteID           int64    `json:"site_id" doc:"服务点编号；默认为负责社工目前任职的服务点"`
+	Status           string   `json:"status" doc:"状态：active、inactive"`
+	Note             string   `json:"note" doc:"备注"`
+	Version          int64    `json:"version" doc:"版本号（修改时必填，取自读取结果）"`
 	// ConfirmDuplicate confirms that a client with the same name and phone
 	// is a different person.
-	ConfirmDuplicate bool `json:"confirm_duplicate"`
-	// Clear names stored encrypted fields to remove on change: id_number,
+	ConfirmDuplicate bool `json:"confirm_duplicate" doc:"确认与同名同电话的服务对象不是同一人"`
 	// phone, phone2, address, guardian_phone.
-	Clear []string `json:"clear"`
+	Clear []string `json:"clear" doc:"要清除的已登记信息：id_number、phone、phone2、address、guardian_phone"`
 }
 
 // ClearableFields are the encrypted fields a change may remove.

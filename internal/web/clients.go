@@ -57,22 +57,30 @@ func (s *Server) clientRoutes() {
 		Summary: "启用或停用服务对象类别"}, s.categoryStatus)
 
 	tag := "服务对象"
-	listQuery := []Param{{"site_id", "服务点", "integer"}, {"worker_id", "负责社工（同工编号）", "integer"},
-		{"category_id", "类别", "integer"}, {"contact", "联系有效性：unchecked/valid/wrong_number/unreachable/refused", "string"},
-		{"status", "状态：active/inactive", "string"}, {"q", "按姓名搜索", "string"}, {"page", "页码", "integer"},
-		{"size", "每页条数（最多200）", "integer"}, {"sort", "排序：code/name/age/contact/site/worker/created", "string"},
-		{"dir", "asc 或 desc", "string"}}
+	listQuery := []Param{
+		{Name: "site_id", Desc: "服务点编号", Type: "integer"},
+		{Name: "worker_id", Desc: "负责社工（同工编号）", Type: "integer"},
+		{Name: "category_id", Desc: "类别编号", Type: "integer"},
+		{Name: "contact", Desc: "联系有效性：unchecked、valid、wrong_number、unreachable、refused", Type: "string"},
+		{Name: "status", Desc: "状态：active、inactive", Type: "string"},
+		{Name: "q", Desc: "按姓名搜索", Type: "string"},
+		{Name: "page", Desc: "页码", Type: "integer"},
+		{Name: "size", Desc: "每页条数（最多 200）", Type: "integer"},
+		{Name: "sort", Desc: "排序：code、name、age、contact、site、worker、created", Type: "string"},
+		{Name: "dir", Desc: "asc 或 desc", Type: "string"},
+	}
 	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/clients", Access: Permitted, Perm: read, Summary: "服务对象列表（脱敏）",
 		API: &APIDoc{Tag: tag, Response: apiClientList{}, Query: listQuery}}, s.apiClientList)
 	rt.Handle(Route{Method: "POST", Pattern: "/api/v1/clients", Access: Permitted, Perm: write, Summary: "登记服务对象",
-		API: &APIDoc{Tag: tag, Request: cases.ClientInput{}, Response: cases.Client{}}}, s.apiClientCreate)
+		API: &APIDoc{Tag: tag, Request: cases.ClientInput{}, Response: cases.Client{}, Status: http.StatusCreated,
+			Desc: "同一机构内身份证号码重复时返回 409；姓名和电话与已登记者相同时返回 409 并在 duplicates 中列出（脱敏），确认不是同一人后以 confirm_duplicate 为 true 重新提交"}}, s.apiClientCreate)
 	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/clients/{id}", Access: Permitted, Perm: read, Object: "client",
 		Summary: "服务对象详情（脱敏，记入审计）", API: &APIDoc{Tag: tag, Response: cases.Client{}}}, s.apiClientGet)
 	rt.Handle(Route{Method: "PUT", Pattern: "/api/v1/clients/{id}", Access: Permitted, Perm: write, Object: "client",
 		Summary: "修改服务对象", API: &APIDoc{Tag: tag, Request: cases.ClientInput{}, Response: cases.Client{}}}, s.apiClientUpdate)
 	rt.Handle(Route{Method: "POST", Pattern: "/api/v1/clients/{id}/reveal", Access: Permitted, Perm: cases.PermClientReveal,
 		Object: "client", Summary: "查看服务对象完整信息（记入审计）",
-		API: &APIDoc{Tag: tag, Response: cases.ClientIdentity{}}}, s.apiClientReveal)
+		API: &APIDoc{Tag: tag, Response: cases.ClientIdentity{}, Desc: "返回该服务对象完整的姓名、身份证号码、电话和地址；每次调用都写入审计日志"}}, s.apiClientReveal)
 	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/clients/{id}/consents", Access: Permitted, Perm: read, Object: "client",
 		Summary: "知情同意书列表", API: &APIDoc{Tag: tag, Response: []cases.Consent{}}}, s.apiConsents)
 	rt.Handle(Route{Method: "POST", Pattern: "/api/v1/clients/{id}/consents", Access: Permitted, Perm: write, Object: "client",
@@ -82,7 +90,7 @@ func (s *Server) clientRoutes() {
 		Object: "client", Summary: "联系核实记录", API: &APIDoc{Tag: tag, Response: []cases.ContactCheck{}}}, s.apiContactChecks)
 	rt.Handle(Route{Method: "POST", Pattern: "/api/v1/clients/{id}/contact-checks", Access: Permitted, Perm: write,
 		Object: "client", Summary: "记录联系核实",
-		API: &APIDoc{Tag: tag, Request: cases.ContactCheckInput{}, Response: cases.ContactCheck{}}}, s.apiContactCheckCreate)
+		API: &APIDoc{Tag: tag, Request: cases.ContactCheckInput{}, Response: cases.ContactCheck{}, Status: http.StatusCreated}}, s.apiContactCheckCreate)
 	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/client-categories", Access: Permitted, Perm: read,
 		Summary: "服务对象类别", API: &APIDoc{Tag: tag, Response: []cases.Category{}}}, s.apiCategories)
 
