@@ -665,26 +665,6 @@ func (s *Server) delegationsPage(w http.ResponseWriter, r *http.Request) {
 	s.renderDelegations(w, r, http.StatusOK, &Form{Values: map[string][]string{}})
 }
 
-// withParseErrors lays the form's own parse errors (a malformed date) over
-// the service's answer, so that every field error shows at once.
-func withParseErrors(parse *app.Validation, err error) error {
-	if parse.OK() {
-		return err
-	}
-	if err != nil && app.ErrorCode(err) != app.EInvalid {
-		return err
-	}
-	var v app.Validation
-	own := app.FieldErrors(parse.Err())
-	for _, name := range parse.FieldNames() {
-		v.Add(name, own[name])
-	}
-	for name, msg := range app.FieldErrors(err) {
-		v.Add(name, msg)
-	}
-	return v.Err()
-}
-
 func (s *Server) delegationCreate(w http.ResponseWriter, r *http.Request) {
 	f := newForm(r)
 	var parse app.Validation

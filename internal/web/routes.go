@@ -22,6 +22,7 @@ func (s *Server) routes() {
 	s.auditRoutes()
 	s.apiDocRoutes()
 	s.approvalRoutes()
+	s.clientRoutes()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

@@ -21,6 +21,7 @@ import (
 	"shegong/internal/audit"
 	"shegong/internal/auth"
 	"shegong/internal/authz"
+	"shegong/internal/cases"
 	"shegong/internal/db"
 	"shegong/internal/org"
 	"shegong/internal/pii"
@@ -36,6 +37,8 @@ type Deps struct {
 	Org  *org.Service
 	// Cipher encrypts personal data at rest.
 	Cipher *pii.Cipher
+	// Clients is the client register.
+	Clients *cases.ClientService
 	// Reminders computes each user's reminders for the home page.
 	Reminders *reminder.Engine
 	// Home holds the business areas' contributions to the home page.
