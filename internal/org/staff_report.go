@@ -31,18 +31,21 @@ type DistributionRow struct {
 // Distribution is the staff distribution report (同工分布, SPEC O4): the
 // head-count of staff in post on Date.
 type Distribution struct {
-	Date        app.Date          `json:"date"`
-	ScopeName   string            `json:"scope"`
-	Total       int               `json:"total"`      // staff counted
-	Unassigned  int               `json:"unassigned"` // counted but at no service point
-	BySite      []HeadCount       `json:"by_site"`
-	ByTown      []HeadCount       `json:"by_town"`
-	ByTitle     []HeadCount       `json:"by_title"`
-	ByDomain    []HeadCount       `json:"by_domain"` // a person in two domains counts in both
-	NoDomain    int               `json:"no_domain"`
-	Titles      []StaffTerm       `json:"titles"`
-	Cross       []DistributionRow `json:"cross"`
-	TitleTotals []int             `json:"title_totals"`
+	Date       app.Date          `json:"date"`
+	ScopeName  string            `json:"scope"`
+	Total      int               `json:"total"`      // staff counted
+	Unassigned int               `json:"unassigned"` // counted but at no service point
+	BySite     []HeadCount       `json:"by_site"`
+	ByTown     []HeadCount       `json:"by_town"`
+	ByTitle    []HeadCount       `json:"by_title"`
+	ByDomain   []HeadCount       `json:"by_domain"` // a person in two domains counts in both
+	NoDomain   int               `json:"no_domain"`
+	Titles     []StaffTerm       `json:"titles"`
+	Cross      []DistributionRow `json:"cross"`
+	// Unassigned staff by title, and everyone counted by title; both
+	// aligned with Titles.
+	UnassignedCounts []int `json:"unassigned_counts"`
+	TitleTotals      []int `json:"title_totals"`
 }
 
 const (
@@ -78,7 +81,8 @@ func (s *Service) StaffDistribution(ctx context.Context, p *authz.Principal, dat
 	}
 	whole := sc.Has(authz.Org)
 	inScope := func(siteID int64) bool { return whole || slices.Contains(p.SiteIDs, siteID) }
-	d := &Distribution{Date: date, ScopeName: "全机构"}
+	d := &Distribution{Date: date, ScopeName: "全机构", BySite: []HeadCount{}, ByTown: []HeadCount{},
+		ByDomain: []HeadCount{}, Cross: []DistributionRow{}}
 	if !whole {
 		d.ScopeName = "本服务点"
 	}
@@ -140,8 +144,12 @@ func (s *Service) StaffDistribution(ctx context.Context, p *authz.Principal, dat
 	}
 	d.Total = len(people)
 	d.TitleTotals = make([]int, len(d.Titles))
+	d.UnassignedCounts = make([]int, len(d.Titles))
 	for _, x := range people {
 		d.TitleTotals[col(x.title)]++
+		if x.siteID == 0 {
+			d.UnassignedCounts[col(x.title)]++
+		}
 	}
 	rows, err = s.DB.R.QueryContext(ctx, sqlDistSites, p.OrgID)
 	if err != nil {
