@@ -697,15 +697,16 @@ func (s *Service) UpdateStaff(ctx context.Context, p *authz.Principal, id int64,
 		return app.ErrForbidden()
 	}
 	in.normalize()
-	var v app.Validation
-	in.validate(&v, false)
-	if err := v.Err(); err != nil {
-		return err
-	}
 	now := s.Now().UTC()
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		// The record is found (and in scope) before the input is judged.
 		f, err := s.staffForWrite(ctx, tx, p, id)
 		if err != nil {
+			return err
+		}
+		var v app.Validation
+		in.validate(&v, false)
+		if err := v.Err(); err != nil {
 			return err
 		}
 		var old StaffInput
@@ -782,18 +783,18 @@ func (s *Service) SetStaffStatus(ctx context.Context, p *authz.Principal, id int
 	if !p.Scope(PermStaffWrite).Any() || p.IsPlatform() {
 		return app.ErrForbidden()
 	}
-	var v app.Validation
-	v.OneOf("status", in.Status, "状态", "active", "left")
-	if in.Status == "left" && in.LeaveDate.IsZero() {
-		v.Add("leave_date", "离职日期不能为空")
-	}
-	if err := v.Err(); err != nil {
-		return err
-	}
 	now := s.Now().UTC()
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		f, err := s.staffForWrite(ctx, tx, p, id)
 		if err != nil {
+			return err
+		}
+		var v app.Validation
+		v.OneOf("status", in.Status, "状态", "active", "left")
+		if in.Status == "left" && in.LeaveDate.IsZero() {
+			v.Add("leave_date", "离职日期不能为空")
+		}
+		if err := v.Err(); err != nil {
 			return err
 		}
 		if in.Version != 0 && in.Version != f.Version {

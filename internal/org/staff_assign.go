@@ -69,16 +69,16 @@ func (s *Service) AssignStaff(ctx context.Context, p *authz.Principal, staffID i
 	if !p.Scope(PermStaffWrite).Any() || p.IsPlatform() {
 		return 0, app.ErrForbidden()
 	}
-	var v app.Validation
-	in.validate(&v)
-	if err := v.Err(); err != nil {
-		return 0, err
-	}
 	now := s.Now().UTC()
 	var id int64
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		f, err := s.staffForWrite(ctx, tx, p, staffID)
 		if err != nil {
+			return err
+		}
+		var v app.Validation
+		in.validate(&v)
+		if err := v.Err(); err != nil {
 			return err
 		}
 		if f.Status != "active" {
@@ -152,14 +152,14 @@ func (s *Service) EndAssignment(ctx context.Context, p *authz.Principal, staffID
 	if !p.Scope(PermStaffWrite).Any() || p.IsPlatform() {
 		return app.ErrForbidden()
 	}
-	if end.IsZero() {
-		return fieldError(app.EInvalid, "end_date", "结束日期不能为空")
-	}
 	now := s.Now().UTC()
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		f, err := s.staffForWrite(ctx, tx, p, staffID)
 		if err != nil {
 			return err
+		}
+		if end.IsZero() {
+			return fieldError(app.EInvalid, "end_date", "结束日期不能为空")
 		}
 		var openID int64
 		var start app.Date
@@ -243,15 +243,15 @@ func (s *Service) SetSupervisor(ctx context.Context, p *authz.Principal, supervi
 	if !p.Scope(PermStaffWrite).Any() || p.IsPlatform() {
 		return app.ErrForbidden()
 	}
-	var v app.Validation
-	in.validate(&v, superviseeID)
-	if err := v.Err(); err != nil {
-		return err
-	}
 	now := s.Now().UTC()
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		f, err := s.staffForWrite(ctx, tx, p, superviseeID)
 		if err != nil {
+			return err
+		}
+		var v app.Validation
+		in.validate(&v, superviseeID)
+		if err := v.Err(); err != nil {
 			return err
 		}
 		if f.Status != "active" {
@@ -316,14 +316,14 @@ func (s *Service) EndSupervision(ctx context.Context, p *authz.Principal, superv
 	if !p.Scope(PermStaffWrite).Any() || p.IsPlatform() {
 		return app.ErrForbidden()
 	}
-	if end.IsZero() {
-		return fieldError(app.EInvalid, "end_date", "结束日期不能为空")
-	}
 	now := s.Now().UTC()
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		f, err := s.staffForWrite(ctx, tx, p, superviseeID)
 		if err != nil {
 			return err
+		}
+		if end.IsZero() {
+			return fieldError(app.EInvalid, "end_date", "结束日期不能为空")
 		}
 		var openID int64
 		var start app.Date
@@ -422,16 +422,16 @@ func (s *Service) AddCertificate(ctx context.Context, p *authz.Principal, staffI
 	if !p.Scope(PermStaffWrite).Any() || p.IsPlatform() {
 		return 0, app.ErrForbidden()
 	}
-	var v app.Validation
-	in.validate(&v)
-	if err := v.Err(); err != nil {
-		return 0, err
-	}
 	now := s.Now().UTC()
 	var id int64
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		f, err := s.staffForWrite(ctx, tx, p, staffID)
 		if err != nil {
+			return err
+		}
+		var v app.Validation
+		in.validate(&v)
+		if err := v.Err(); err != nil {
 			return err
 		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO staff_certificates (org_id, staff_id, kind, number, issued_on, expires_on)
@@ -495,14 +495,14 @@ func (s *Service) LinkStaffUser(ctx context.Context, p *authz.Principal, staffID
 	if !p.Scope(PermUserAdmin).Has(authz.Org) || p.IsPlatform() {
 		return app.ErrForbidden()
 	}
-	if userID <= 0 {
-		return fieldError(app.EInvalid, "user_id", "请选择账号")
-	}
 	now := s.Now().UTC()
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		f, err := loadStaffFacts(ctx, tx, p.OrgID, staffID, app.Today(s.Now()))
 		if err != nil {
 			return err
+		}
+		if userID <= 0 {
+			return fieldError(app.EInvalid, "user_id", "请选择账号")
 		}
 		if f.UserID != 0 {
 			return app.Errorf(app.EConflict, "%s 已关联账号", f.Name)
@@ -544,7 +544,7 @@ func (s *Service) UnlinkStaffUser(ctx context.Context, p *authz.Principal, staff
 			return app.Errorf(app.EConflict, "%s 没有关联账号", f.Name)
 		}
 		if f.UserID == p.UserID {
-			return app.Errorf(app.EForbidden, "不能解除自己账号的关联")
+			return app.Errorf(app.EConflict, "不能解除自己账号的关联，请由其他管理员办理")
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE staff SET user_id = NULL, updated_at = $3, version = version + 1
 			WHERE org_id = $1 AND id = $2`, p.OrgID, staffID, now); err != nil {

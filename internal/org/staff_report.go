@@ -64,7 +64,6 @@ const (
 	sqlDistDomains    = `SELECT id, name FROM domains WHERE org_id = $1 ORDER BY name`
 	sqlDistStaffDoms  = `SELECT staff_id, domain_id FROM staff_domains WHERE org_id = $1`
 	distNoTown        = "未设置镇街"
-	distUntitledCode  = ""
 	distUntitledLabel = "未填写"
 )
 
@@ -112,26 +111,36 @@ func (s *Service) StaffDistribution(ctx context.Context, p *authz.Principal, dat
 		return nil, err
 	}
 
-	// Title columns: every title, plus "not filled in" when someone has none.
+	// Title columns: every title of the list, then any other value found in
+	// the records (imported or older data) under its own name, then "not
+	// filled in" when someone has none.
 	d.Titles = slices.Clone(StaffTitles)
 	titleIdx := map[string]int{}
 	for i, t := range d.Titles {
 		titleIdx[t.Code] = i
 	}
+	var extra []string
+	untitled := false
 	for _, x := range people {
-		if _, ok := titleIdx[x.title]; !ok {
-			if _, ok := titleIdx[distUntitledCode]; !ok {
-				titleIdx[distUntitledCode] = len(d.Titles)
-				d.Titles = append(d.Titles, StaffTerm{Code: distUntitledCode, Name: distUntitledLabel})
-			}
+		if _, ok := titleIdx[x.title]; ok || slices.Contains(extra, x.title) {
+			continue
+		}
+		if x.title == "" {
+			untitled = true
+		} else {
+			extra = append(extra, x.title)
 		}
 	}
-	col := func(title string) int {
-		if i, ok := titleIdx[title]; ok {
-			return i
-		}
-		return titleIdx[distUntitledCode]
+	slices.Sort(extra)
+	for _, t := range extra {
+		titleIdx[t] = len(d.Titles)
+		d.Titles = append(d.Titles, StaffTerm{Code: t, Name: t})
 	}
+	if untitled {
+		titleIdx[""] = len(d.Titles)
+		d.Titles = append(d.Titles, StaffTerm{Code: "", Name: distUntitledLabel})
+	}
+	col := func(title string) int { return titleIdx[title] }
 
 	// Service points in scope: active ones, and inactive ones still counted.
 	bySite := map[int64][]int{}

@@ -690,6 +690,16 @@ func TestStaffDistribution(t *testing.T) {
 		if got := counts(mine.BySite); got != "振华中心=3" || mine.Total != 3 || mine.Unassigned != 0 || mine.ScopeName != "本服务点" {
 			t.Fatalf("centre head: %s total %d", got, mine.Total)
 		}
+		// Titles outside the list (older or imported records) get their own column.
+		f.exec(`UPDATE staff SET title = '社会工作师' WHERE org_id = $1 AND employee_no = 'B1'`, f.org)
+		f.exec(`UPDATE staff SET title = '' WHERE org_id = $1 AND employee_no = 'H1'`, f.org)
+		mixed, err := f.svc.StaffDistribution(f.ctx, hr, app.Date{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := counts(mixed.ByTitle); got != "社工师=2,助理社工师=1,社工助理=1,督导=1,行政=0,财务=0,其他=0,社会工作师=1,未填写=1" {
+			t.Fatalf("titles outside the list: %s", got)
+		}
 		// A worker has no access to the report.
 		pw := f.principal(f.user("w", moved, authz.RoleWorker))
 		_, err = f.svc.StaffDistribution(f.ctx, pw, app.Date{})

@@ -382,6 +382,10 @@ func (s *Server) apiUserGet(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiUserRoles(w http.ResponseWriter, r *http.Request) {
 	id, err := peopleID(r, "id")
+	if err == nil {
+		// An account outside the organization is not found, whatever the body.
+		_, err = s.Org.GetUser(r.Context(), principalOf(r), id)
+	}
 	var in apiRoles
 	if err == nil {
 		err = decodeJSON(r, &in)
@@ -415,6 +419,9 @@ func (s *Server) apiUserResetPassword(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiUserStatus(w http.ResponseWriter, r *http.Request) {
 	id, err := peopleID(r, "id")
+	if err == nil {
+		_, err = s.Org.GetUser(r.Context(), principalOf(r), id)
+	}
 	var in apiActive
 	if err == nil {
 		err = decodeJSON(r, &in)
