@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"shegong/internal/approval"
+	"shegong/internal/approval/general"
 	"shegong/internal/auth"
 	"shegong/internal/db"
 	"shegong/internal/org"
@@ -39,6 +41,8 @@ type System struct {
 	Auth      *auth.Service
 	Reminders *reminder.Engine
 	Org       *org.Service
+	Approvals *approval.Service
+	General   *general.Service
 	Cipher    *pii.Cipher
 	Web       *web.Server
 }
@@ -101,9 +105,11 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 	sys.Auth = auth.New(d, cfg.Now, cfg.Auth)
 	sys.Org = org.New(d, cfg.Now)
 	sys.Reminders = reminder.New(d, cfg.Now, org.ContractYearRule{Days: 30})
+	sys.Approvals = approval.New(d, cfg.Now)
+	sys.General = general.New(d, cfg.Now, sys.Approvals)
 	sys.Web, err = web.New(web.Deps{
 		DB: d, Now: cfg.Now, Log: cfg.Log, Auth: sys.Auth, Org: sys.Org, Cipher: sys.Cipher, Reminders: sys.Reminders,
-		SecureCookies: cfg.SecureCookies,
+		Approvals: sys.Approvals, General: sys.General, SecureCookies: cfg.SecureCookies,
 	})
 	if err != nil {
 		d.Close()

@@ -21,6 +21,7 @@ func (s *Server) routes() {
 	s.homeRoutes()
 	s.auditRoutes()
 	s.apiDocRoutes()
+	s.approvalRoutes()
 	s.peopleRoutes()
 }
 

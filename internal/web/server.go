@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"shegong/internal/app"
+	"shegong/internal/approval"
+	"shegong/internal/approval/general"
 	"shegong/internal/audit"
 	"shegong/internal/auth"
 	"shegong/internal/authz"
@@ -40,6 +42,11 @@ type Deps struct {
 	Home []HomeParts
 	// TodoCount counts the user's waiting to-dos for the top bar.
 	TodoCount func(context.Context, *authz.Principal) (int, error)
+	// Approvals is the one approval engine; General is its sample
+	// workflow, the general request. When Approvals is set, its to-do list
+	// feeds the home page and the top bar.
+	Approvals *approval.Service
+	General   *general.Service
 	// SecureCookies marks cookies Secure (behind TLS).
 	SecureCookies bool
 }

@@ -92,19 +92,6 @@ func parsePeopleID(s string) (int64, error) {
 	return n, nil
 }
 
-// withParseErrors joins the messages of fields the handler could not read
-// (a malformed date) with the service's own validation of the rest, so the
-// user sees every problem at once. Unreadable-field messages win.
-func withParseErrors(pv *app.Validation, err error) error {
-	for k, m := range app.FieldErrors(err) {
-		pv.Add(k, m)
-	}
-	if pv.OK() {
-		return err
-	}
-	return pv.Err()
-}
-
 // formStatus is the status of a form re-rendered after err.
 func formStatus(err error) int { return status(app.ErrorCode(err)) }
 
