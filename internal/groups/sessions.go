@@ -36,8 +36,8 @@ func (m Member) KindName() string {
 	return "参与者"
 }
 
-// activeOn reports whether the member belonged to the group on day d.
-func (m Member) activeOn(d app.Date) bool { return m.LeftOn.IsZero() || !m.LeftOn.Before(d) }
+// ActiveOn reports whether the member belonged to the group on day d.
+func (m Member) ActiveOn(d app.Date) bool { return m.LeftOn.IsZero() || !m.LeftOn.Before(d) }
 
 // MemberInput adds a member to a group.
 type MemberInput struct {
@@ -365,7 +365,7 @@ func (s *Service) writeAttendance(ctx context.Context, tx *sql.Tx, orgID, groupI
 	}
 	eligible := map[int64]bool{}
 	for _, m := range members {
-		if m.activeOn(held) {
+		if m.ActiveOn(held) {
 			eligible[m.ID] = true
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"shegong/internal/auth"
 	"shegong/internal/db"
+	"shegong/internal/groups"
 	"shegong/internal/org"
 	"shegong/internal/pii"
 	"shegong/internal/reminder"
@@ -39,6 +40,7 @@ type System struct {
 	Auth      *auth.Service
 	Reminders *reminder.Engine
 	Org       *org.Service
+	Groups    *groups.Service
 	Cipher    *pii.Cipher
 	Web       *web.Server
 }
@@ -93,9 +95,14 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 	}
 	sys.Auth = auth.New(d, cfg.Now, cfg.Auth)
 	sys.Org = org.New(d, cfg.Now)
-	sys.Reminders = reminder.New(d, cfg.Now, org.ContractYearRule{Days: 30})
+	sys.Groups = groups.New(d, cfg.Now)
+	sys.Reminders = reminder.New(d, cfg.Now,
+		org.ContractYearRule{Days: 30},
+		groups.GroupReportRule{},
+	)
 	sys.Web, err = web.New(web.Deps{
 		DB: d, Now: cfg.Now, Log: cfg.Log, Auth: sys.Auth, Org: sys.Org, Cipher: sys.Cipher, Reminders: sys.Reminders,
+		Groups:        sys.Groups,
 		SecureCookies: cfg.SecureCookies,
 	})
 	if err != nil {

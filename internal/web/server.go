@@ -20,6 +20,7 @@ import (
 	"shegong/internal/auth"
 	"shegong/internal/authz"
 	"shegong/internal/db"
+	"shegong/internal/groups"
 	"shegong/internal/org"
 	"shegong/internal/pii"
 	"shegong/internal/reminder"
@@ -32,6 +33,8 @@ type Deps struct {
 	Log  *slog.Logger
 	Auth *auth.Service
 	Org  *org.Service
+	// Groups records groups, community activities and projects.
+	Groups *groups.Service
 	// Cipher encrypts personal data at rest.
 	Cipher *pii.Cipher
 	// Reminders computes each user's reminders for the home page.
