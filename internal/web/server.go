@@ -54,6 +54,8 @@ type Server struct {
 	pages  *pages
 	nav    []NavGroup
 	cop    *http.CrossOriginProtection
+	// apiDocs is the OpenAPI document, built from the routes at start.
+	apiDocs *apiDocs
 }
 
 // New builds the server and registers every route.
@@ -73,6 +75,9 @@ func New(d Deps) (*Server, error) {
 	s.nav = newNav()
 	s.router = newRouter(s.guard)
 	s.routes()
+	if err := s.buildAPIDocs(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
