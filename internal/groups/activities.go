@@ -132,7 +132,7 @@ func (a *Activity) derive(today app.Date) {
 // Version is the version the editor loaded, for edits.
 type ActivityInput struct {
 	Title        string   `json:"title"`
-	Kind         string   `json:"kind"`
+	Kind         string   `json:"kind" doc:"festival 节日活动、publicity 社区宣传、interest_class 兴趣班、visit 探访、lecture 讲座、volunteer 义工活动、recreation 文体康乐、other 其他"`
 	HeldOn       app.Date `json:"held_on"`
 	StartTime    string   `json:"start_time"`
 	EndTime      string   `json:"end_time"`
@@ -142,8 +142,8 @@ type ActivityInput struct {
 	LeadID       int64    `json:"lead_id"`
 	Target       string   `json:"target"`
 	Content      string   `json:"content"`
-	Participants int      `json:"participants"`
-	SignIns      []string `json:"signins"`
+	Participants int      `json:"participants" doc:"参与人数（≥0）；有签到名单时忽略，按名单人数计"`
+	SignIns      []string `json:"signins" doc:"签到名单（姓名）"`
 	Posters      int      `json:"posters"`
 	Flyers       int      `json:"flyers"`
 	Report       string   `json:"report"`

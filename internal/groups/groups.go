@@ -96,9 +96,9 @@ type Group struct {
 	PlanEnd         app.Date  `json:"plan_end"`
 	Status          string    `json:"status"`
 	StatusName      string    `json:"status_name"`
-	Sessions        int       `json:"sessions"`     // sessions held
-	PersonTimes     int       `json:"person_times"` // present marks over all sessions
-	Members         int       `json:"members"`      // members who have not left
+	Sessions        int       `json:"sessions"` // sessions held
+	PersonTimes     int       `json:"person_times" doc:"参与人次：各节出席标记之和"`
+	Members         int       `json:"members"` // members who have not left
 	FirstSession    app.Date  `json:"first_session"`
 	LastSession     app.Date  `json:"last_session"`
 	ReportDue       bool      `json:"report_due"`     // ended without a report
@@ -143,15 +143,15 @@ type GroupInput struct {
 	SiteID          int64    `json:"site_id"`
 	ProjectID       int64    `json:"project_id"`
 	LeaderID        int64    `json:"leader_id"`
-	CoLeaderIDs     []int64  `json:"co_leader_ids"`
+	CoLeaderIDs     []int64  `json:"co_leader_ids" doc:"协助带领者（同工编号），最多 5 人"`
 	Target          string   `json:"target"`
 	Goals           string   `json:"goals"`
 	Plan            string   `json:"plan"`
 	TargetMembers   int      `json:"target_members"`
-	PlannedSessions int      `json:"planned_sessions"`
+	PlannedSessions int      `json:"planned_sessions" doc:"计划节数，至少 1"`
 	PlanStart       app.Date `json:"plan_start"`
-	PlanEnd         app.Date `json:"plan_end"`
-	Version         int64    `json:"version,omitempty"`
+	PlanEnd         app.Date `json:"plan_end" doc:"计划结束日期；过了此日期且已开展过节次，即须提交小组报告"`
+	Version         int64    `json:"version,omitempty" doc:"修改时必填：读取到的版本号"`
 }
 
 // GroupFilter narrows the group list.

@@ -96,8 +96,8 @@ type Fund struct {
 // FundInput adds a funder to a project; Amount is in fen.
 type FundInput struct {
 	Funder string  `json:"funder"`
-	Kind   string  `json:"kind"`
-	Amount app.Fen `json:"amount_fen"`
+	Kind   string  `json:"kind" doc:"community_fund 社区公益金、special_fund 专项资金、gov_purchase 政府购买、foundation 基金会、other 其他"`
+	Amount app.Fen `json:"amount_fen" doc:"金额，单位：分"`
 	Note   string  `json:"note"`
 }
 

@@ -36,7 +36,7 @@ type ReportInput struct {
 	GoalAttainment  string   `json:"goal_attainment"`
 	Evaluation      string   `json:"evaluation"`
 	Recommendations string   `json:"recommendations"`
-	Version         int64    `json:"version,omitempty"`
+	Version         int64    `json:"version,omitempty" doc:"首次提交为 0；修改已提交的报告时填读取到的版本号"`
 }
 
 func (s *Service) report(ctx context.Context, q db.Querier, orgID, groupID int64) (*Report, error) {

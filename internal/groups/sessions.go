@@ -42,10 +42,10 @@ func (m Member) ActiveOn(d app.Date) bool { return m.LeftOn.IsZero() || !m.LeftO
 // MemberInput adds a member to a group.
 type MemberInput struct {
 	Name     string   `json:"name"`
-	ClientID int64    `json:"client_id"`
-	Gender   string   `json:"gender"`
+	ClientID int64    `json:"client_id" doc:"已登记服务对象的编号；社区参与者为 0"`
+	Gender   string   `json:"gender" doc:"男、女或空"`
 	Note     string   `json:"note"`
-	JoinedOn app.Date `json:"joined_on"`
+	JoinedOn app.Date `json:"joined_on" doc:"入组日期，默认今天"`
 }
 
 // Stages of group work (MZ/T 095-2017), recorded per session, optional.
@@ -102,10 +102,10 @@ type SessionInput struct {
 	Place     string   `json:"place"`
 	Topic     string   `json:"topic"`
 	Content   string   `json:"content"`
-	Stage     string   `json:"stage"`
+	Stage     string   `json:"stage" doc:"小组阶段（可空）：preparation 筹备期、formation 形成期、transition 转折期、maturity 成熟期、ending 结束期"`
 	Note      string   `json:"note"`
-	Present   []int64  `json:"present"`
-	Version   int64    `json:"version,omitempty"`
+	Present   []int64  `json:"present" doc:"出席的组员编号；当天在组的其他组员记为缺席"`
+	Version   int64    `json:"version,omitempty" doc:"修改时必填：读取到的本节版本号"`
 }
 
 // MaxMembers caps a group's membership.

@@ -37,7 +37,7 @@ func (s *Server) activityRoutes() {
 		{Name: "lead_id", Desc: "负责社工（同工编号）", Type: "integer"},
 		{Name: "kind", Desc: "类型：festival, publicity, interest_class, visit, lecture, volunteer, recreation, other", Type: "string"},
 		{Name: "status", Desc: "状态：upcoming 未开展、no_report 待写报告、reported 已总结", Type: "string"},
-		{Name: "from", Desc: "活动日期从", Type: "string"}, {Name: "to", Desc: "活动日期至", Type: "string"},
+		{Name: "from", Desc: "活动日期从", Type: "date"}, {Name: "to", Desc: "活动日期至", Type: "date"},
 		{Name: "q", Desc: "搜索活动名称或地点", Type: "string"}, {Name: "page", Desc: "页码", Type: "integer"},
 		{Name: "size", Desc: "每页条数（最多200）", Type: "integer"}, {Name: "sort", Desc: "排序：date, title, kind, site, lead, participants", Type: "string"},
 		{Name: "dir", Desc: "asc 或 desc", Type: "string"},
@@ -45,15 +45,16 @@ func (s *Server) activityRoutes() {
 	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/activities", Access: Permitted, Perm: read, Summary: "社区活动列表",
 		API: &APIDoc{Tag: tag, Response: gaList[groups.Activity]{}, Query: listParams}}, s.apiActivityList)
 	rt.Handle(Route{Method: "POST", Pattern: "/api/v1/activities", Access: Permitted, Perm: write, Summary: "登记社区活动（有签到名单时参与人数按名单计）",
-		API: &APIDoc{Tag: tag, Request: groups.ActivityInput{}, Response: groups.Activity{}}}, s.apiActivityCreate)
+		API: &APIDoc{Tag: tag, Status: http.StatusCreated, Request: groups.ActivityInput{}, Response: groups.Activity{}}}, s.apiActivityCreate)
 	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/activities/{id}", Access: Permitted, Perm: read, Object: "activity", Summary: "社区活动详情（签到名单、照片、时间线）",
 		API: &APIDoc{Tag: tag, Response: groups.ActivityFile{}}}, s.apiActivityGet)
 	rt.Handle(Route{Method: "PUT", Pattern: "/api/v1/activities/{id}", Access: Permitted, Perm: write, Object: "activity", Summary: "修改社区活动（需 version）",
 		API: &APIDoc{Tag: tag, Request: groups.ActivityInput{}, Response: groups.Activity{}}}, s.apiActivityUpdate)
 	rt.Handle(Route{Method: "POST", Pattern: "/api/v1/activities/{id}/photos", Access: Permitted, Perm: write, Object: "activity", Summary: "上传活动照片（multipart/form-data，字段 photo，JPEG/PNG，每张不超过 5 MB）",
-		API: &APIDoc{Tag: tag, Response: []groups.Photo{}}}, s.apiPhotoUpload)
+		API: &APIDoc{Tag: tag, Status: http.StatusCreated, Response: []groups.Photo{},
+			Desc: "请求体为 multipart/form-data，照片放在字段 photo（可多张，每次最多 10 张）；类型按内容识别，只收 JPEG 和 PNG。返回该活动的全部照片。"}}, s.apiPhotoUpload)
 	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/activities/{id}/photos/{pid}", Access: Permitted, Perm: read, Object: "activity", Summary: "下载活动照片（图片内容）",
-		API: &APIDoc{Tag: tag}}, s.photoServe)
+		API: &APIDoc{Tag: tag, Status: http.StatusOK, Desc: "返回照片本身（image/jpeg 或 image/png），不是 JSON。"}}, s.photoServe)
 	rt.Handle(Route{Method: "DELETE", Pattern: "/api/v1/activities/{id}/photos/{pid}", Access: Permitted, Perm: write, Object: "activity", Summary: "删除活动照片",
 		API: &APIDoc{Tag: tag}}, s.apiPhotoDelete)
 }

@@ -48,7 +48,7 @@ func (s *Server) groupRoutes() {
 		{Name: "site_id", Desc: "服务点", Type: "integer"}, {Name: "project_id", Desc: "项目", Type: "integer"},
 		{Name: "leader_id", Desc: "带领社工（同工编号）", Type: "integer"},
 		{Name: "status", Desc: "状态：planning 筹备中、running 进行中、finished 已结束、report_due 待交小组报告", Type: "string"},
-		{Name: "from", Desc: "期间开始（2026-03-01）", Type: "string"}, {Name: "to", Desc: "期间结束", Type: "string"},
+		{Name: "from", Desc: "期间开始（2026-03-01）", Type: "date"}, {Name: "to", Desc: "期间结束", Type: "date"},
 		{Name: "q", Desc: "搜索小组名称或招募对象", Type: "string"}, {Name: "page", Desc: "页码", Type: "integer"},
 		{Name: "size", Desc: "每页条数（最多200）", Type: "integer"}, {Name: "sort", Desc: "排序：name, site, leader, start, status, sessions, person_times", Type: "string"},
 		{Name: "dir", Desc: "asc 或 desc", Type: "string"},
@@ -56,7 +56,7 @@ func (s *Server) groupRoutes() {
 	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/groups", Access: Permitted, Perm: read, Summary: "小组列表",
 		API: &APIDoc{Tag: tag, Response: gaList[groups.Group]{}, Query: listParams}}, s.apiGroupList)
 	rt.Handle(Route{Method: "POST", Pattern: "/api/v1/groups", Access: Permitted, Perm: write, Summary: "新建小组",
-		API: &APIDoc{Tag: tag, Request: groups.GroupInput{}, Response: groups.Group{}}}, s.apiGroupCreate)
+		API: &APIDoc{Tag: tag, Status: http.StatusCreated, Request: groups.GroupInput{}, Response: groups.Group{}}}, s.apiGroupCreate)
 	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/groups/{id}", Access: Permitted, Perm: read, Object: "group", Summary: "小组详情（计划、组员、节次出席、报告、时间线）",
 		API: &APIDoc{Tag: tag, Response: groups.GroupFile{}}}, s.apiGroupGet)
 	rt.Handle(Route{Method: "PUT", Pattern: "/api/v1/groups/{id}", Access: Permitted, Perm: write, Object: "group", Summary: "修改小组计划（需 version）",
@@ -64,13 +64,13 @@ func (s *Server) groupRoutes() {
 	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/groups/{id}/members", Access: Permitted, Perm: read, Object: "group", Summary: "组员名单",
 		API: &APIDoc{Tag: tag, Response: []groups.Member{}}}, s.apiMemberList)
 	rt.Handle(Route{Method: "POST", Pattern: "/api/v1/groups/{id}/members", Access: Permitted, Perm: write, Object: "group", Summary: "新增组员",
-		API: &APIDoc{Tag: tag, Request: groups.MemberInput{}, Response: groups.Member{}}}, s.apiMemberAdd)
+		API: &APIDoc{Tag: tag, Status: http.StatusCreated, Request: groups.MemberInput{}, Response: groups.Member{}}}, s.apiMemberAdd)
 	rt.Handle(Route{Method: "DELETE", Pattern: "/api/v1/groups/{id}/members/{mid}", Access: Permitted, Perm: write, Object: "group", Summary: "删除组员（已出席者标记退出）",
 		API: &APIDoc{Tag: tag, Response: gaRemoved{}}}, s.apiMemberRemove)
 	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/groups/{id}/sessions", Access: Permitted, Perm: read, Object: "group", Summary: "节次与出席",
 		API: &APIDoc{Tag: tag, Response: []groups.Session{}}}, s.apiSessionList)
 	rt.Handle(Route{Method: "POST", Pattern: "/api/v1/groups/{id}/sessions", Access: Permitted, Perm: write, Object: "group", Summary: "记录节次与出席",
-		API: &APIDoc{Tag: tag, Request: groups.SessionInput{}, Response: groups.Session{}}}, s.apiSessionCreate)
+		API: &APIDoc{Tag: tag, Status: http.StatusCreated, Request: groups.SessionInput{}, Response: groups.Session{}}}, s.apiSessionCreate)
 	rt.Handle(Route{Method: "PUT", Pattern: "/api/v1/groups/{id}/sessions/{sid}", Access: Permitted, Perm: write, Object: "group", Summary: "修改节次与出席（需 version）",
 		API: &APIDoc{Tag: tag, Request: groups.SessionInput{}, Response: groups.Session{}}}, s.apiSessionUpdate)
 	rt.Handle(Route{Method: "DELETE", Pattern: "/api/v1/groups/{id}/sessions/{sid}", Access: Permitted, Perm: write, Object: "group", Summary: "删除节次",

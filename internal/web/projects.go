@@ -29,7 +29,7 @@ func (s *Server) projectRoutes() {
 	listParams := []Param{
 		{Name: "site_id", Desc: "主办服务点", Type: "integer"},
 		{Name: "status", Desc: "状态：planning 筹备中、active 实施中、closed 已结项", Type: "string"},
-		{Name: "from", Desc: "项目期与之重叠的期间开始", Type: "string"}, {Name: "to", Desc: "期间结束", Type: "string"},
+		{Name: "from", Desc: "项目期与之重叠的期间开始", Type: "date"}, {Name: "to", Desc: "期间结束", Type: "date"},
 		{Name: "q", Desc: "搜索项目名称或合作方", Type: "string"}, {Name: "page", Desc: "页码", Type: "integer"},
 		{Name: "size", Desc: "每页条数（最多200）", Type: "integer"}, {Name: "sort", Desc: "排序：name, site, start, end, status, funding", Type: "string"},
 		{Name: "dir", Desc: "asc 或 desc", Type: "string"},
@@ -37,17 +37,17 @@ func (s *Server) projectRoutes() {
 	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/projects", Access: Permitted, Perm: read, Summary: "项目列表",
 		API: &APIDoc{Tag: tag, Response: gaList[groups.Project]{}, Query: listParams}}, s.apiProjectList)
 	rt.Handle(Route{Method: "POST", Pattern: "/api/v1/projects", Access: Permitted, Perm: write, Summary: "新建项目",
-		API: &APIDoc{Tag: tag, Request: groups.ProjectInput{}, Response: groups.Project{}}}, s.apiProjectCreate)
+		API: &APIDoc{Tag: tag, Status: http.StatusCreated, Request: groups.ProjectInput{}, Response: groups.Project{}}}, s.apiProjectCreate)
 	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/projects/{id}", Access: Permitted, Perm: read, Object: "project", Summary: "项目详情（资助、孵化组织、成果、小组与活动）",
 		API: &APIDoc{Tag: tag, Response: groups.ProjectFile{}}}, s.apiProjectGet)
 	rt.Handle(Route{Method: "PUT", Pattern: "/api/v1/projects/{id}", Access: Permitted, Perm: write, Object: "project", Summary: "修改项目（需 version）",
 		API: &APIDoc{Tag: tag, Request: groups.ProjectInput{}, Response: groups.Project{}}}, s.apiProjectUpdate)
 	rt.Handle(Route{Method: "POST", Pattern: "/api/v1/projects/{id}/funds", Access: Permitted, Perm: write, Object: "project", Summary: "新增资助（金额单位：分）",
-		API: &APIDoc{Tag: tag, Request: groups.FundInput{}, Response: []groups.Fund{}}}, s.apiFundAdd)
+		API: &APIDoc{Tag: tag, Status: http.StatusCreated, Request: groups.FundInput{}, Response: []groups.Fund{}}}, s.apiFundAdd)
 	rt.Handle(Route{Method: "DELETE", Pattern: "/api/v1/projects/{id}/funds/{fid}", Access: Permitted, Perm: write, Object: "project", Summary: "删除资助",
 		API: &APIDoc{Tag: tag}}, s.apiFundDelete)
 	rt.Handle(Route{Method: "POST", Pattern: "/api/v1/projects/{id}/incubated", Access: Permitted, Perm: write, Object: "project", Summary: "登记孵化组织",
-		API: &APIDoc{Tag: tag, Request: groups.IncubatedInput{}, Response: []groups.Incubated{}}}, s.apiIncubatedAdd)
+		API: &APIDoc{Tag: tag, Status: http.StatusCreated, Request: groups.IncubatedInput{}, Response: []groups.Incubated{}}}, s.apiIncubatedAdd)
 	rt.Handle(Route{Method: "DELETE", Pattern: "/api/v1/projects/{id}/incubated/{oid}", Access: Permitted, Perm: write, Object: "project", Summary: "删除孵化组织",
 		API: &APIDoc{Tag: tag}}, s.apiIncubatedDelete)
 }
