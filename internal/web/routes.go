@@ -24,6 +24,7 @@ func (s *Server) routes() {
 	s.approvalRoutes()
 	s.clientRoutes()
 	s.peopleRoutes()
+	s.groupAreaRoutes()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
