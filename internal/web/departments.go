@@ -133,6 +133,7 @@ func (s *Server) renderDeptForm(w http.ResponseWriter, r *http.Request, code int
 		crumbs = append(crumbs, Crumb{Label: d.Name, Href: data.Cancel})
 	}
 	pg := s.page(r, title, append(crumbs, Crumb{Label: title})...)
+	pg.Active = "/departments"
 	pg.Form = f
 	pg.Data = data
 	s.render(w, r, code, "departments/form", pg)
@@ -240,6 +241,7 @@ func (s *Server) renderDept(w http.ResponseWriter, r *http.Request, id int64, co
 		return
 	}
 	pg := s.page(r, d.Name, Crumb{Label: "组织架构"}, Crumb{Label: "部门", Href: "/departments"}, Crumb{Label: d.Name})
+	pg.Active = "/departments"
 	pg.Data = data
 	pg.Form = notice
 	s.render(w, r, code, "departments/show", pg)

@@ -209,6 +209,7 @@ type renameData struct {
 func (s *Server) renderRename(w http.ResponseWriter, r *http.Request, ref *namedRef, code int, f *Form, row namedRow) {
 	title := ref.What + "改名"
 	pg := s.page(r, title, Crumb{Label: "组织架构"}, Crumb{Label: ref.What, Href: ref.Path}, Crumb{Label: row.Name}, Crumb{Label: "改名"})
+	pg.Active = ref.Path
 	pg.Form = f
 	pg.Data = renameData{Ref: ref, Row: row, Action: ref.Path + "/" + idString(row.ID) + "/edit"}
 	s.render(w, r, code, "refdata/rename", pg)
@@ -279,6 +280,7 @@ func (s *Server) renderPurchaserList(w http.ResponseWriter, r *http.Request, cod
 		}})
 	}
 	pg := s.page(r, "镇街与用人单位", Crumb{Label: "组织架构"}, Crumb{Label: "用人单位"})
+	pg.Active = "/towns"
 	if f == nil {
 		f = &Form{Values: map[string][]string{}}
 	}
@@ -313,6 +315,7 @@ type purchaserEditData struct {
 func (s *Server) renderPurchaserEdit(w http.ResponseWriter, r *http.Request, code int, f *Form, pu *org.Purchaser) {
 	pg := s.page(r, "编辑用人单位", Crumb{Label: "组织架构"}, Crumb{Label: "用人单位", Href: "/purchasers"},
 		Crumb{Label: pu.Name}, Crumb{Label: "编辑"})
+	pg.Active = "/towns"
 	pg.Form = f
 	pg.Data = purchaserEditData{Purchaser: pu, Action: "/purchasers/" + idString(pu.ID) + "/edit"}
 	s.render(w, r, code, "refdata/purchaser_edit", pg)

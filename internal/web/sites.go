@@ -316,6 +316,7 @@ func (s *Server) renderSiteForm(w http.ResponseWriter, r *http.Request, status i
 		crumbs = append(crumbs, Crumb{Label: st.Name, Href: d.Cancel})
 	}
 	pg := s.page(r, title, append(crumbs, Crumb{Label: title})...)
+	pg.Active = "/sites"
 	pg.Form = f
 	pg.Data = d
 	s.render(w, r, status, "sites/form", pg)
@@ -481,6 +482,7 @@ func (s *Server) renderSite(w http.ResponseWriter, r *http.Request, id int64, co
 		return
 	}
 	pg := s.page(r, st.Name, Crumb{Label: "组织架构"}, Crumb{Label: "服务点", Href: "/sites"}, Crumb{Label: st.Name})
+	pg.Active = "/sites"
 	pg.Data = d
 	if notice == nil {
 		notice = &Form{}
@@ -525,6 +527,7 @@ func (s *Server) renderContractYearForm(w http.ResponseWriter, r *http.Request, 
 	}
 	pg := s.page(r, d.Title, Crumb{Label: "组织架构"}, Crumb{Label: "服务点", Href: "/sites"},
 		Crumb{Label: st.Name, Href: "/sites/" + idString(st.ID)}, Crumb{Label: d.Title})
+	pg.Active = "/sites"
 	pg.Form = f
 	pg.Data = d
 	s.render(w, r, code, "sites/contract_year", pg)
