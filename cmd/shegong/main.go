@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"shegong/internal/audit"
+	"shegong/internal/demo"
 	"shegong/internal/server"
 )
 
@@ -70,6 +71,7 @@ Environment: SHEGONG_DB, SHEGONG_DATA and SHEGONG_ADDR set the same defaults.
 func commonFlags(fs *flag.FlagSet) *server.Config {
 	cfg := &server.Config{}
 	fs.StringVar(&cfg.DataDir, "data", envOr("SHEGONG_DATA", "data"), "data folder")
+	cfg.Key = os.Getenv("SHEGONG_KEY")
 	fs.StringVar(&cfg.DSN, "db", os.Getenv("SHEGONG_DB"), "database: postgres:// URL or SQLite file (default DATA/shegong.db)")
 	return cfg
 }
@@ -85,6 +87,7 @@ func serve(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	cfg := commonFlags(fs)
 	addr := fs.String("addr", envOr("SHEGONG_ADDR", "127.0.0.1:8080"), "listen address")
+	withDemo := fs.Bool("demo", false, "load the demo organization (once) and print its sign-ins")
 	secure := fs.Bool("secure-cookies", false, "mark cookies Secure (when served over HTTPS)")
 	fs.Parse(args)
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -97,7 +100,7 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer sys.Close()
-	if err := bootstrap(ctx, sys); err != nil {
+	if err := bootstrap(ctx, sys, *withDemo); err != nil {
 		return err
 	}
 	srv := &http.Server{
@@ -165,7 +168,20 @@ func auditVerify(ctx context.Context, args []string) error {
 
 // bootstrap creates the first platform operator on an empty system and
 // prints its initial password once.
-func bootstrap(ctx context.Context, sys *server.System) error {
+func bootstrap(ctx context.Context, sys *server.System, withDemo bool) error {
+	if withDemo {
+		if err := demo.PlatformOperator(ctx, sys.DB, sys.Cfg.Now()); err != nil {
+			return err
+		}
+		logins, loaded, err := demo.Load(ctx, sys.DB, sys.Cfg.Now())
+		if err != nil {
+			return err
+		}
+		if loaded {
+			fmt.Println("demo organization loaded: 东莞市绿叶社会工作服务中心")
+		}
+		demo.Print(os.Stdout, logins)
+	}
 	user, pw, err := sys.Org.BootstrapPlatform(ctx, "platform")
 	if err != nil {
 		return err

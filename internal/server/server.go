@@ -13,6 +13,7 @@ import (
 	"shegong/internal/auth"
 	"shegong/internal/db"
 	"shegong/internal/org"
+	"shegong/internal/pii"
 	"shegong/internal/reminder"
 	"shegong/internal/web"
 )
@@ -25,6 +26,10 @@ type Config struct {
 	Log           *slog.Logger
 	Auth          auth.Config
 	SecureCookies bool
+	// Key is the base64 encryption key for personal data at rest; when empty
+	// it is read from (or generated into) DataDir/secret.key. It is never
+	// stored in the database.
+	Key string
 }
 
 // System is a built, migrated system ready to serve.
@@ -34,6 +39,7 @@ type System struct {
 	Auth      *auth.Service
 	Reminders *reminder.Engine
 	Org       *org.Service
+	Cipher    *pii.Cipher
 	Web       *web.Server
 }
 
@@ -81,11 +87,15 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 		return nil, err
 	}
 	sys := &System{Cfg: cfg, DB: d}
+	if sys.Cipher, err = loadCipher(cfg); err != nil {
+		d.Close()
+		return nil, err
+	}
 	sys.Auth = auth.New(d, cfg.Now, cfg.Auth)
 	sys.Org = org.New(d, cfg.Now)
 	sys.Reminders = reminder.New(d, cfg.Now, org.ContractYearRule{Days: 30})
 	sys.Web, err = web.New(web.Deps{
-		DB: d, Now: cfg.Now, Log: cfg.Log, Auth: sys.Auth, Org: sys.Org, Reminders: sys.Reminders,
+		DB: d, Now: cfg.Now, Log: cfg.Log, Auth: sys.Auth, Org: sys.Org, Cipher: sys.Cipher, Reminders: sys.Reminders,
 		SecureCookies: cfg.SecureCookies,
 	})
 	if err != nil {
@@ -93,6 +103,20 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 		return nil, err
 	}
 	return sys, nil
+}
+
+func loadCipher(cfg Config) (*pii.Cipher, error) {
+	var key []byte
+	var err error
+	if cfg.Key != "" {
+		key, err = pii.KeyFromString(cfg.Key)
+	} else {
+		key, err = pii.LoadOrCreateKey(filepath.Join(cfg.dataDir(), "secret.key"))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("encryption key: %w", err)
+	}
+	return pii.NewCipher(key)
 }
 
 // Close releases the database.

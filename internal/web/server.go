@@ -21,6 +21,7 @@ import (
 	"shegong/internal/authz"
 	"shegong/internal/db"
 	"shegong/internal/org"
+	"shegong/internal/pii"
 	"shegong/internal/reminder"
 )
 
@@ -31,6 +32,8 @@ type Deps struct {
 	Log  *slog.Logger
 	Auth *auth.Service
 	Org  *org.Service
+	// Cipher encrypts personal data at rest.
+	Cipher *pii.Cipher
 	// Reminders computes each user's reminders for the home page.
 	Reminders *reminder.Engine
 	// Home holds the business areas' contributions to the home page.
@@ -48,6 +51,8 @@ type Server struct {
 	pages  *pages
 	nav    []NavGroup
 	cop    *http.CrossOriginProtection
+	// apiDocs is the OpenAPI document, built from the routes at start.
+	apiDocs *apiDocs
 }
 
 // New builds the server and registers every route.
@@ -67,6 +72,9 @@ func New(d Deps) (*Server, error) {
 	s.nav = newNav()
 	s.router = newRouter(s.guard)
 	s.routes()
+	if err := s.buildAPIDocs(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

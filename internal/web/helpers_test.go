@@ -1,0 +1,9 @@
+package web_test
+
+import (
+	"testing"
+
+	"shegong/internal/dbtest"
+)
+
+func pgDSN(t *testing.T) string { return dbtest.PostgresDSN(t) }
