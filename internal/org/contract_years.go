@@ -185,15 +185,15 @@ func (s *Service) CreateContractYear(ctx context.Context, p *authz.Principal, si
 	if !p.Can(PermSiteWrite) {
 		return 0, app.ErrForbidden()
 	}
-	var v app.Validation
-	in.Check(&v)
-	if err := v.Err(); err != nil {
-		return 0, err
-	}
 	now := s.Now().UTC()
 	var id int64
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := s.writableSite(ctx, tx, p, siteID); err != nil {
+			return err
+		}
+		var v app.Validation
+		in.Check(&v)
+		if err := v.Err(); err != nil {
 			return err
 		}
 		if err := checkContractYear(ctx, tx, p.OrgID, siteID, 0, &in); err != nil {
@@ -216,11 +216,6 @@ func (s *Service) UpdateContractYear(ctx context.Context, p *authz.Principal, si
 	if !p.Can(PermSiteWrite) {
 		return app.ErrForbidden()
 	}
-	var v app.Validation
-	in.Check(&v)
-	if err := v.Err(); err != nil {
-		return err
-	}
 	now := s.Now().UTC()
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := s.writableSite(ctx, tx, p, siteID); err != nil {
@@ -228,6 +223,11 @@ func (s *Service) UpdateContractYear(ctx context.Context, p *authz.Principal, si
 		}
 		old, err := s.getContractYear(ctx, tx, p.OrgID, siteID, id)
 		if err != nil {
+			return err
+		}
+		var v app.Validation
+		in.Check(&v)
+		if err := v.Err(); err != nil {
 			return err
 		}
 		if err := checkContractYear(ctx, tx, p.OrgID, siteID, id, &in); err != nil {

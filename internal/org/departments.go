@@ -226,15 +226,15 @@ func (s *Service) UpdateDepartment(ctx context.Context, p *authz.Principal, id i
 	if !CanWriteDept(p) {
 		return app.ErrForbidden()
 	}
-	var v app.Validation
-	in.check(&v)
-	if err := v.Err(); err != nil {
-		return err
-	}
 	now := s.Now().UTC()
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		old, err := s.getDept(ctx, tx, p.OrgID, id)
 		if err != nil {
+			return err
+		}
+		var v app.Validation
+		in.check(&v)
+		if err := v.Err(); err != nil {
 			return err
 		}
 		if err := deptNameTaken(ctx, tx, p.OrgID, id, in.Name); err != nil {

@@ -16,9 +16,20 @@ import (
 )
 
 // The reference lists of the organization structure: towns (镇街),
-// purchasers (用人单位/购买方) and service domains (领域). Everyone who may
-// see service points (or departments, for domains) sees the whole list of
-// their organization; only those who maintain them may change them.
+// purchasers (用人单位/购买方) and service domains (领域). They are names the
+// whole organization chooses from, so every agency role reads the whole list
+// of its organization (a worker whose service points are scoped to their own
+// still picks a town or filters by one); only those who maintain service
+// points (towns, purchasers) or departments (domains) may change them.
+
+// PermRefRead reads the reference lists. Purchasers' phones stay masked for
+// those who may not maintain purchasers.
+var PermRefRead = authz.Define("org.refdata.read", "查看镇街、用人单位与领域", map[authz.Role]authz.Level{
+	authz.RoleOrgAdmin: authz.Org, authz.RoleDirector: authz.Org, authz.RoleServiceHead: authz.Org,
+	authz.RoleAdminHead: authz.Org, authz.RoleFinanceHead: authz.Org, authz.RoleCentreHead: authz.Org,
+	authz.RoleSupervisor: authz.Org, authz.RoleWorker: authz.Org, authz.RoleCentreFinance: authz.Org,
+	authz.RoleAccountant: authz.Org, authz.RoleHR: authz.Org, authz.RoleEvaluator: authz.Org,
+})
 
 // Town is a township or street office where service points are.
 type Town struct {
@@ -60,17 +71,17 @@ type NameInput struct {
 // refList is what differs between the three lists.
 type refList struct {
 	table, what, action string
-	read, write         *authz.Perm
+	write               *authz.Perm
 	maxLen              int
 }
 
 var (
-	townList   = refList{table: "towns", what: "镇街", action: "town", read: PermSiteRead, write: PermSiteWrite, maxLen: 30}
-	domainList = refList{table: "domains", what: "领域", action: "domain", read: PermDeptRead, write: PermDeptWrite, maxLen: 20}
+	townList   = refList{table: "towns", what: "镇街", action: "town", write: PermSiteWrite, maxLen: 30}
+	domainList = refList{table: "domains", what: "领域", action: "domain", write: PermDeptWrite, maxLen: 20}
 )
 
-func refCanRead(p *authz.Principal, perm *authz.Perm) bool {
-	return p != nil && !p.IsPlatform() && p.Can(perm)
+func refCanRead(p *authz.Principal) bool {
+	return p != nil && !p.IsPlatform() && p.Scope(PermRefRead).Has(authz.Org)
 }
 
 func refCanWrite(p *authz.Principal, perm *authz.Perm) bool { return p.Scope(perm).Has(authz.Org) }
@@ -100,7 +111,7 @@ func (s *Service) refCount(ctx context.Context, table, where string, args app.Ar
 
 // ListTowns lists the towns of p's organization. Sort keys: name, sites.
 func (s *Service) ListTowns(ctx context.Context, p *authz.Principal, q app.ListQuery) ([]Town, int, error) {
-	if !refCanRead(p, PermSiteRead) {
+	if !refCanRead(p) {
 		return nil, 0, app.ErrForbidden()
 	}
 	var args app.Args
@@ -130,7 +141,7 @@ func (s *Service) ListTowns(ctx context.Context, p *authz.Principal, q app.ListQ
 
 // GetTown returns one town of p's organization.
 func (s *Service) GetTown(ctx context.Context, p *authz.Principal, id int64) (*Town, error) {
-	if !refCanRead(p, PermSiteRead) {
+	if !refCanRead(p) {
 		return nil, app.ErrNotFound("镇街")
 	}
 	var t Town
@@ -159,7 +170,7 @@ func (s *Service) RenameTown(ctx context.Context, p *authz.Principal, id int64, 
 // ListDomains lists the service domains of p's organization. Sort keys:
 // name, staff.
 func (s *Service) ListDomains(ctx context.Context, p *authz.Principal, q app.ListQuery) ([]Domain, int, error) {
-	if !refCanRead(p, PermDeptRead) {
+	if !refCanRead(p) {
 		return nil, 0, app.ErrForbidden()
 	}
 	var args app.Args
@@ -190,7 +201,7 @@ func (s *Service) ListDomains(ctx context.Context, p *authz.Principal, q app.Lis
 
 // GetDomain returns one domain of p's organization.
 func (s *Service) GetDomain(ctx context.Context, p *authz.Principal, id int64) (*Domain, error) {
-	if !refCanRead(p, PermDeptRead) {
+	if !refCanRead(p) {
 		return nil, app.ErrNotFound("领域")
 	}
 	var d Domain
@@ -273,9 +284,6 @@ func (s *Service) renameNamed(ctx context.Context, p *authz.Principal, l refList
 	if !refCanWrite(p, l.write) {
 		return app.ErrForbidden()
 	}
-	if err := l.check(&in); err != nil {
-		return err
-	}
 	now := s.Now().UTC()
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		var old string
@@ -285,6 +293,10 @@ func (s *Service) renameNamed(ctx context.Context, p *authz.Principal, l refList
 		}
 		if err != nil {
 			return fmt.Errorf("org: get %s: %w", l.table, err)
+		}
+		// The record is checked before the input: another organization's is not found.
+		if err := l.check(&in); err != nil {
+			return err
 		}
 		if old == in.Name {
 			return nil
@@ -342,7 +354,7 @@ func showPurchaser(p *authz.Principal, pu *Purchaser) {
 // ListPurchasers lists the purchasers of p's organization. Sort keys: name,
 // contact, sites.
 func (s *Service) ListPurchasers(ctx context.Context, p *authz.Principal, q app.ListQuery) ([]Purchaser, int, error) {
-	if !refCanRead(p, PermSiteRead) {
+	if !refCanRead(p) {
 		return nil, 0, app.ErrForbidden()
 	}
 	var args app.Args
@@ -388,7 +400,7 @@ func (s *Service) getPurchaser(ctx context.Context, q db.Querier, orgID, id int6
 
 // GetPurchaser returns one purchaser of p's organization.
 func (s *Service) GetPurchaser(ctx context.Context, p *authz.Principal, id int64) (*Purchaser, error) {
-	if !refCanRead(p, PermSiteRead) {
+	if !refCanRead(p) {
 		return nil, app.ErrNotFound("用人单位")
 	}
 	pu, err := s.getPurchaser(ctx, s.DB.R, p.OrgID, id)
@@ -442,11 +454,6 @@ func (s *Service) UpdatePurchaser(ctx context.Context, p *authz.Principal, id in
 	if !CanWriteTowns(p) {
 		return app.ErrForbidden()
 	}
-	var v app.Validation
-	in.check(&v)
-	if err := v.Err(); err != nil {
-		return err
-	}
 	now := s.Now().UTC()
 	taken := func() error {
 		return conflictOn(map[string]string{"name": "用人单位「" + in.Name + "」已存在"})
@@ -454,6 +461,11 @@ func (s *Service) UpdatePurchaser(ctx context.Context, p *authz.Principal, id in
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		old, err := s.getPurchaser(ctx, tx, p.OrgID, id)
 		if err != nil {
+			return err
+		}
+		var v app.Validation
+		in.check(&v)
+		if err := v.Err(); err != nil {
 			return err
 		}
 		var n int

@@ -432,18 +432,20 @@ func (s *Service) UpdateSite(ctx context.Context, p *authz.Principal, id int64, 
 		return app.ErrForbidden()
 	}
 	in.normalize()
-	var v app.Validation
-	in.check(&v)
-	if in.Version <= 0 {
-		v.Add("version", "缺少版本号，请先读取记录再修改")
-	}
-	if err := v.Err(); err != nil {
-		return err
-	}
 	now := s.Now().UTC()
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		// The record is checked first: one outside p's scope is not found,
+		// whatever the input.
 		old, err := s.writableSite(ctx, tx, p, id)
 		if err != nil {
+			return err
+		}
+		var v app.Validation
+		in.check(&v)
+		if in.Version <= 0 {
+			v.Add("version", "缺少版本号，请先读取记录再修改")
+		}
+		if err := v.Err(); err != nil {
 			return err
 		}
 		if old.Version != in.Version {
@@ -566,17 +568,23 @@ const sqlSiteMembers = `SELECT st.id, st.employee_no, st.name, st.title, sa.posi
 	  AND sa.start_date <= %s AND (sa.end_date IS NULL OR sa.end_date >= %[3]s) AND %s
 	ORDER BY sa.position, st.employee_no`
 
-// SiteMembers lists the staff currently at a service point that p may see
-// under the staff-record permission (a worker sees only themself, a centre
-// head the whole centre). Nil when p may not read staff records at all.
+// CanReadSiteStaff reports whether p may list the staff of st: the
+// staff-record scope must cover the service point (a centre head's own
+// centre, or the organization); seeing only one's own record is not enough.
+func CanReadSiteStaff(p *authz.Principal, st *ServicePoint) bool {
+	return p.Scope(PermStaffRead).Allows(st.obj())
+}
+
+// SiteMembers lists the staff currently at a service point.
 func (s *Service) SiteMembers(ctx context.Context, p *authz.Principal, siteID int64) ([]SiteMember, error) {
-	if _, err := s.GetSite(ctx, p, siteID); err != nil {
+	st, err := s.GetSite(ctx, p, siteID)
+	if err != nil {
 		return nil, err
 	}
-	sc := p.Scope(PermStaffRead)
-	if !sc.Any() {
-		return nil, nil
+	if !CanReadSiteStaff(p, st) {
+		return nil, app.ErrForbidden()
 	}
+	sc := p.Scope(PermStaffRead)
 	var args app.Args
 	org, site, today := args.Add(p.OrgID), args.Add(siteID), args.Add(app.Today(s.Now()))
 	where := scopeWhere(sc, authz.Cols{Org: "sa.org_id", Owner: "st.id", Site: "sa.site_id", Dept: "st.department_id"}, &args)

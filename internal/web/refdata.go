@@ -41,7 +41,7 @@ type namedRef struct {
 
 func (s *Server) townRef() *namedRef {
 	return &namedRef{What: "镇街", Path: "/towns", Object: "town", CountLabel: "服务点（启用）", MaxLen: 30, Tabs: true,
-		Help: "服务点所在的镇或街道，例如 黄江镇", read: org.PermSiteRead, write: org.PermSiteWrite, canWrite: org.CanWriteTowns,
+		Help: "服务点所在的镇或街道，例如 黄江镇", read: org.PermRefRead, write: org.PermSiteWrite, canWrite: org.CanWriteTowns,
 		list: func(ctx context.Context, p *authz.Principal, q app.ListQuery) ([]namedRow, int, error) {
 			ts, n, err := s.Org.ListTowns(ctx, p, q)
 			out := make([]namedRow, len(ts))
@@ -62,7 +62,7 @@ func (s *Server) townRef() *namedRef {
 
 func (s *Server) domainRef() *namedRef {
 	return &namedRef{What: "领域", Path: "/domains", Object: "domain", CountLabel: "在职同工", MaxLen: 20,
-		Help: "服务领域，例如 青少年、长者、残障、家庭、学校、社区", read: org.PermDeptRead, write: org.PermDeptWrite,
+		Help: "服务领域，例如 青少年、长者、残障、家庭、学校、社区", read: org.PermRefRead, write: org.PermDeptWrite,
 		canWrite: org.CanWriteDomains,
 		list: func(ctx context.Context, p *authz.Principal, q app.ListQuery) ([]namedRow, int, error) {
 			ds, n, err := s.Org.ListDomains(ctx, p, q)
@@ -93,7 +93,7 @@ func (s *Server) refDataRoutes() {
 		rt.Handle(Route{Method: "POST", Pattern: ref.Path + "/{id}/edit", Access: Permitted, Perm: ref.write, Object: ref.Object,
 			Summary: ref.What + "改名"}, s.namedRename(ref))
 	}
-	rt.Handle(Route{Method: "GET", Pattern: "/purchasers", Access: Permitted, Perm: org.PermSiteRead, Summary: "用人单位列表"}, s.purchaserList)
+	rt.Handle(Route{Method: "GET", Pattern: "/purchasers", Access: Permitted, Perm: org.PermRefRead, Summary: "用人单位列表"}, s.purchaserList)
 	rt.Handle(Route{Method: "POST", Pattern: "/purchasers", Access: Permitted, Perm: org.PermSiteWrite, Summary: "新增用人单位"}, s.purchaserCreate)
 	rt.Handle(Route{Method: "GET", Pattern: "/purchasers/{id}/edit", Access: Permitted, Perm: org.PermSiteWrite, Object: "purchaser",
 		Summary: "编辑用人单位页"}, s.purchaserEdit)
@@ -101,27 +101,27 @@ func (s *Server) refDataRoutes() {
 		Summary: "保存用人单位"}, s.purchaserUpdate)
 
 	// JSON API.
-	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/towns", Access: Permitted, Perm: org.PermSiteRead, Summary: "镇街列表",
+	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/towns", Access: Permitted, Perm: org.PermRefRead, Summary: "镇街列表",
 		API: &APIDoc{Tag: tag, Response: pagedItems[org.Town]{}, Query: listParams}}, s.apiTownList)
 	rt.Handle(Route{Method: "POST", Pattern: "/api/v1/towns", Access: Permitted, Perm: org.PermSiteWrite, Summary: "新增镇街",
 		API: &APIDoc{Tag: tag, Request: org.NameInput{}, Response: org.Town{}}}, s.apiTownCreate)
-	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/towns/{id}", Access: Permitted, Perm: org.PermSiteRead, Object: "town", Summary: "镇街详情",
+	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/towns/{id}", Access: Permitted, Perm: org.PermRefRead, Object: "town", Summary: "镇街详情",
 		API: &APIDoc{Tag: tag, Response: org.Town{}}}, s.apiTownGet)
 	rt.Handle(Route{Method: "PUT", Pattern: "/api/v1/towns/{id}", Access: Permitted, Perm: org.PermSiteWrite, Object: "town", Summary: "镇街改名",
 		API: &APIDoc{Tag: tag, Request: org.NameInput{}, Response: org.Town{}}}, s.apiTownUpdate)
-	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/purchasers", Access: Permitted, Perm: org.PermSiteRead,
+	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/purchasers", Access: Permitted, Perm: org.PermRefRead,
 		Summary: "用人单位列表（无维护权限者电话打码）", API: &APIDoc{Tag: tag, Response: pagedItems[org.Purchaser]{}, Query: listParams}}, s.apiPurchaserList)
 	rt.Handle(Route{Method: "POST", Pattern: "/api/v1/purchasers", Access: Permitted, Perm: org.PermSiteWrite, Summary: "新增用人单位",
 		API: &APIDoc{Tag: tag, Request: org.PurchaserInput{}, Response: org.Purchaser{}}}, s.apiPurchaserCreate)
-	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/purchasers/{id}", Access: Permitted, Perm: org.PermSiteRead, Object: "purchaser",
+	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/purchasers/{id}", Access: Permitted, Perm: org.PermRefRead, Object: "purchaser",
 		Summary: "用人单位详情", API: &APIDoc{Tag: tag, Response: org.Purchaser{}}}, s.apiPurchaserGet)
 	rt.Handle(Route{Method: "PUT", Pattern: "/api/v1/purchasers/{id}", Access: Permitted, Perm: org.PermSiteWrite, Object: "purchaser",
 		Summary: "修改用人单位", API: &APIDoc{Tag: tag, Request: org.PurchaserInput{}, Response: org.Purchaser{}}}, s.apiPurchaserUpdate)
-	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/domains", Access: Permitted, Perm: org.PermDeptRead, Summary: "领域列表",
+	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/domains", Access: Permitted, Perm: org.PermRefRead, Summary: "领域列表",
 		API: &APIDoc{Tag: tag, Response: pagedItems[org.Domain]{}, Query: listParams}}, s.apiDomainList)
 	rt.Handle(Route{Method: "POST", Pattern: "/api/v1/domains", Access: Permitted, Perm: org.PermDeptWrite, Summary: "新增领域",
 		API: &APIDoc{Tag: tag, Request: org.NameInput{}, Response: org.Domain{}}}, s.apiDomainCreate)
-	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/domains/{id}", Access: Permitted, Perm: org.PermDeptRead, Object: "domain", Summary: "领域详情",
+	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/domains/{id}", Access: Permitted, Perm: org.PermRefRead, Object: "domain", Summary: "领域详情",
 		API: &APIDoc{Tag: tag, Response: org.Domain{}}}, s.apiDomainGet)
 	rt.Handle(Route{Method: "PUT", Pattern: "/api/v1/domains/{id}", Access: Permitted, Perm: org.PermDeptWrite, Object: "domain", Summary: "领域改名",
 		API: &APIDoc{Tag: tag, Request: org.NameInput{}, Response: org.Domain{}}}, s.apiDomainUpdate)

@@ -21,8 +21,8 @@ func (s *Server) orgStructureRoutes() {
 	s.addNav("组织架构",
 		NavItem{Label: "服务点", Href: "/sites", Perm: org.PermSiteRead, Agency: true},
 		NavItem{Label: "部门", Href: "/departments", Perm: org.PermDeptRead, Agency: true},
-		NavItem{Label: "镇街与用人单位", Href: "/towns", Perm: org.PermSiteRead, Agency: true},
-		NavItem{Label: "领域", Href: "/domains", Perm: org.PermDeptRead, Agency: true})
+		NavItem{Label: "镇街与用人单位", Href: "/towns", Perm: org.PermRefRead, Agency: true},
+		NavItem{Label: "领域", Href: "/domains", Perm: org.PermRefRead, Agency: true})
 }
 
 // pagedItems is the JSON answer of every paged list.
@@ -468,14 +468,15 @@ func (s *Server) renderSite(w http.ResponseWriter, r *http.Request, id int64, co
 		}
 		d.Total = org.ContractTotal(cys)
 	}
-	members, err := s.Org.SiteMembers(ctx, p, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	d.ShowMembers = members != nil
-	for _, m := range members {
-		d.Members = append(d.Members, siteMemberRow{SiteMember: m, PositionName: sitePositionName(m.Position)})
+	if d.ShowMembers = org.CanReadSiteStaff(p, st); d.ShowMembers {
+		members, err := s.Org.SiteMembers(ctx, p, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, m := range members {
+			d.Members = append(d.Members, siteMemberRow{SiteMember: m, PositionName: sitePositionName(m.Position)})
+		}
 	}
 	if d.History, err = s.Org.SiteHistory(ctx, p, id); err != nil {
 		s.fail(w, r, err)
