@@ -51,6 +51,13 @@ func (c Config) dsn() string {
 	return filepath.Join(c.dataDir(), "shegong.db")
 }
 
+// DatabaseDSN is the DSN Open uses: the configured one or the SQLite file
+// in the data folder.
+func (c Config) DatabaseDSN() string { return c.dsn() }
+
+// DataFolder is the data folder ("data" unless configured).
+func (c Config) DataFolder() string { return c.dataDir() }
+
 func (c Config) dataDir() string {
 	if c.DataDir == "" {
 		return "data"

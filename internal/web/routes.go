@@ -19,6 +19,7 @@ func (s *Server) routes() {
 	rt.Handle(Route{Method: "GET", Pattern: "/healthz", Access: Public, Summary: "健康检查"}, s.healthz)
 	s.authRoutes()
 	s.homeRoutes()
+	s.auditRoutes()
 	s.apiDocRoutes()
 	s.orgStructureRoutes()
 }
