@@ -22,7 +22,7 @@ type ContractYear struct {
 	Label     string   `json:"label"`
 	Start     app.Date `json:"start_date"`
 	End       app.Date `json:"end_date"`
-	AmountFen app.Fen  `json:"amount_fen"`
+	AmountFen app.Fen  `json:"amount_fen" doc:"合同金额，单位：分"`
 	Note      string   `json:"note"`
 }
 
@@ -43,10 +43,10 @@ func (c ContractYear) State(today app.Date) string {
 // ContractYearInput creates or edits a contract year. AmountFen is required
 // (nil means it was not given).
 type ContractYearInput struct {
-	Label     string   `json:"label"`
+	Label     string   `json:"label" doc:"名称，如 2026合同年；同一服务点内不能重复"`
 	Start     app.Date `json:"start_date"`
-	End       app.Date `json:"end_date"`
-	AmountFen *app.Fen `json:"amount_fen"`
+	End       app.Date `json:"end_date" doc:"不早于开始日期；与同一服务点的其他合同年不能重叠"`
+	AmountFen *app.Fen `json:"amount_fen" doc:"合同金额，单位：分（必填，不能为负）"`
 	Note      string   `json:"note"`
 }
 

@@ -58,8 +58,8 @@ func (d *Dept) obj() authz.Obj { return authz.Obj{OrgID: d.OrgID, DeptID: d.ID} 
 // DeptInput creates or edits a department.
 type DeptInput struct {
 	Name   string `json:"name"`
-	Kind   string `json:"kind"`
-	Duties string `json:"duties"`
+	Kind   string `json:"kind" doc:"类别：admin 行政部、service 服务部、finance 财务部、other 其他"`
+	Duties string `json:"duties" doc:"中层职责，最多4000字"`
 }
 
 // DeptFilter narrows the department list.
@@ -215,7 +215,7 @@ func (s *Service) CreateDepartment(ctx context.Context, p *authz.Principal, in D
 			return fmt.Errorf("org: insert department: %w", err)
 		}
 		return audit.Write(ctx, tx, audit.Entry{OrgID: p.OrgID, At: now, UserID: p.UserID, Username: p.Username,
-			Action: "department.create", ObjectType: "department", ObjectID: strconv.FormatInt(id, 10),
+			Action: "dept.create", ObjectType: "dept", ObjectID: strconv.FormatInt(id, 10),
 			Detail: in.Name + "（" + DeptKindName(in.Kind) + "）"})
 	})
 	return id, err
@@ -252,7 +252,7 @@ func (s *Service) UpdateDepartment(ctx context.Context, p *authz.Principal, id i
 		d.add("类别", DeptKindName(old.Kind), DeptKindName(in.Kind))
 		d.note("中层职责", old.Duties != in.Duties)
 		return audit.Write(ctx, tx, audit.Entry{OrgID: p.OrgID, At: now, UserID: p.UserID, Username: p.Username,
-			Action: "department.update", ObjectType: "department", ObjectID: strconv.FormatInt(id, 10), Detail: d.String()})
+			Action: "dept.update", ObjectType: "dept", ObjectID: strconv.FormatInt(id, 10), Detail: d.String()})
 	})
 }
 
@@ -262,9 +262,9 @@ func (s *Service) SetDepartmentActive(ctx context.Context, p *authz.Principal, i
 	if !CanWriteDept(p) {
 		return app.ErrForbidden()
 	}
-	status, action := StatusInactive, "department.deactivate"
+	status, action := StatusInactive, "dept.deactivate"
 	if active {
-		status, action = StatusActive, "department.activate"
+		status, action = StatusActive, "dept.activate"
 	}
 	now := s.Now().UTC()
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
@@ -282,7 +282,7 @@ func (s *Service) SetDepartmentActive(ctx context.Context, p *authz.Principal, i
 			return fmt.Errorf("org: set department status: %w", err)
 		}
 		return audit.Write(ctx, tx, audit.Entry{OrgID: p.OrgID, At: now, UserID: p.UserID, Username: p.Username,
-			Action: action, ObjectType: "department", ObjectID: strconv.FormatInt(id, 10), Detail: d.Name})
+			Action: action, ObjectType: "dept", ObjectID: strconv.FormatInt(id, 10), Detail: d.Name})
 	})
 }
 
@@ -330,5 +330,5 @@ func (s *Service) DepartmentHistory(ctx context.Context, p *authz.Principal, id 
 	if _, err := s.GetDepartment(ctx, p, id); err != nil {
 		return nil, err
 	}
-	return s.history(ctx, p.OrgID, "department", id)
+	return s.history(ctx, p.OrgID, "dept", id)
 }

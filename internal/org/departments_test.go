@@ -73,7 +73,7 @@ func TestDepartments(t *testing.T) {
 			t.Fatalf("get %v %+v", err, dep)
 		}
 		h, err := f.svc.DepartmentHistory(f.ctx, admin, svc)
-		if err != nil || len(h) != 2 || h[0].Action != "department.update" || h[0].Detail != "中层职责已修改" {
+		if err != nil || len(h) != 2 || h[0].Action != "dept.update" || h[0].Detail != "中层职责已修改" {
 			t.Fatalf("history %v %+v", err, h)
 		}
 		g := f.another("qingshan")

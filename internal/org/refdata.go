@@ -45,7 +45,7 @@ type Purchaser struct {
 	Name        string `json:"name"`
 	Contact     string `json:"contact"`
 	Phone       string `json:"phone"`
-	PhoneMasked bool   `json:"phone_masked,omitempty"`
+	PhoneMasked bool   `json:"phone_masked,omitempty" doc:"为 true 时电话已打码（无维护权限）"`
 	Sites       int    `json:"sites"`
 }
 

@@ -68,19 +68,19 @@ type ServicePoint struct {
 	ID            int64     `json:"id"`
 	Code          string    `json:"code"`
 	Name          string    `json:"name"`
-	Kind          string    `json:"kind"`
+	Kind          string    `json:"kind" doc:"类型：centre 社区综合服务中心、project 项目、post 岗位"`
 	KindName      string    `json:"kind_name"`
 	TownID        int64     `json:"town_id,omitempty"`
 	TownName      string    `json:"town_name,omitempty"`
 	PurchaserID   int64     `json:"purchaser_id,omitempty"`
 	PurchaserName string    `json:"purchaser_name,omitempty"`
 	Address       string    `json:"address"`
-	Phone         string    `json:"phone"`
-	Status        string    `json:"status"`
-	StaffCount    int       `json:"staff_count"` // staff currently assigned
+	Phone         string    `json:"phone" doc:"电话（已规范化，不含横线）"`
+	Status        string    `json:"status" doc:"状态：active 启用、inactive 已停用"`
+	StaffCount    int       `json:"staff_count" doc:"当前在岗同工人数"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
-	Version       int64     `json:"version"`
+	Version       int64     `json:"version" doc:"版本号，修改时原样带回"`
 	OrgID         int64     `json:"-"`
 }
 
@@ -89,14 +89,14 @@ func (st *ServicePoint) obj() authz.Obj { return authz.Obj{OrgID: st.OrgID, Site
 // SiteInput creates or edits a service point. Version is the version the
 // editor loaded; an update with a stale version is refused.
 type SiteInput struct {
-	Code        string `json:"code"`
-	Name        string `json:"name"`
-	Kind        string `json:"kind"`
-	TownID      int64  `json:"town_id"`
-	PurchaserID int64  `json:"purchaser_id"`
+	Code        string `json:"code" doc:"编号：字母、数字、横线或下划线，最多20字，机构内唯一"`
+	Name        string `json:"name" doc:"名称，最多60字，机构内唯一"`
+	Kind        string `json:"kind" doc:"类型：centre 社区综合服务中心、project 项目、post 岗位"`
+	TownID      int64  `json:"town_id" doc:"镇街编号，0 表示不填"`
+	PurchaserID int64  `json:"purchaser_id" doc:"用人单位编号，0 表示不填"`
 	Address     string `json:"address"`
-	Phone       string `json:"phone"`
-	Version     int64  `json:"version,omitempty"`
+	Phone       string `json:"phone" doc:"手机或带区号的固话"`
+	Version     int64  `json:"version,omitempty" doc:"修改时必填：读取时的版本号；他人已修改则返回 409"`
 }
 
 // SiteFilter narrows the service-point list.
@@ -558,7 +558,7 @@ type SiteMember struct {
 	EmployeeNo string   `json:"employee_no"`
 	Name       string   `json:"name"`
 	Title      string   `json:"title"`
-	Position   string   `json:"position"`
+	Position   string   `json:"position" doc:"岗位代码，如 centre_head、worker"`
 	Since      app.Date `json:"since"`
 }
 

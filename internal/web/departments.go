@@ -14,11 +14,11 @@ func (s *Server) departmentRoutes() {
 	rt.Handle(Route{Method: "GET", Pattern: "/departments", Access: Permitted, Perm: read, Summary: "部门列表"}, s.deptList)
 	rt.Handle(Route{Method: "GET", Pattern: "/departments/new", Access: Permitted, Perm: write, Summary: "新建部门页"}, s.deptNew)
 	rt.Handle(Route{Method: "POST", Pattern: "/departments", Access: Permitted, Perm: write, Summary: "新建部门"}, s.deptCreate)
-	rt.Handle(Route{Method: "GET", Pattern: "/departments/{id}", Access: Permitted, Perm: read, Object: "department", Summary: "部门详情"}, s.deptShow)
-	rt.Handle(Route{Method: "GET", Pattern: "/departments/{id}/edit", Access: Permitted, Perm: write, Object: "department", Summary: "编辑部门页"}, s.deptEdit)
-	rt.Handle(Route{Method: "POST", Pattern: "/departments/{id}/edit", Access: Permitted, Perm: write, Object: "department", Summary: "保存部门"}, s.deptUpdate)
-	rt.Handle(Route{Method: "POST", Pattern: "/departments/{id}/deactivate", Access: Permitted, Perm: write, Object: "department", Summary: "停用部门"}, s.deptSetActive(false))
-	rt.Handle(Route{Method: "POST", Pattern: "/departments/{id}/activate", Access: Permitted, Perm: write, Object: "department", Summary: "重新启用部门"}, s.deptSetActive(true))
+	rt.Handle(Route{Method: "GET", Pattern: "/departments/{id}", Access: Permitted, Perm: read, Object: "dept", Summary: "部门详情"}, s.deptShow)
+	rt.Handle(Route{Method: "GET", Pattern: "/departments/{id}/edit", Access: Permitted, Perm: write, Object: "dept", Summary: "编辑部门页"}, s.deptEdit)
+	rt.Handle(Route{Method: "POST", Pattern: "/departments/{id}/edit", Access: Permitted, Perm: write, Object: "dept", Summary: "保存部门"}, s.deptUpdate)
+	rt.Handle(Route{Method: "POST", Pattern: "/departments/{id}/deactivate", Access: Permitted, Perm: write, Object: "dept", Summary: "停用部门"}, s.deptSetActive(false))
+	rt.Handle(Route{Method: "POST", Pattern: "/departments/{id}/activate", Access: Permitted, Perm: write, Object: "dept", Summary: "重新启用部门"}, s.deptSetActive(true))
 
 	tag := "组织架构"
 	query := append([]Param{
@@ -29,13 +29,13 @@ func (s *Server) departmentRoutes() {
 		API: &APIDoc{Tag: tag, Response: pagedItems[org.Dept]{}, Query: query}}, s.apiDeptList)
 	rt.Handle(Route{Method: "POST", Pattern: "/api/v1/departments", Access: Permitted, Perm: write, Summary: "新建部门",
 		API: &APIDoc{Tag: tag, Request: org.DeptInput{}, Response: org.Dept{}}}, s.apiDeptCreate)
-	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/departments/{id}", Access: Permitted, Perm: read, Object: "department", Summary: "部门详情",
+	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/departments/{id}", Access: Permitted, Perm: read, Object: "dept", Summary: "部门详情",
 		API: &APIDoc{Tag: tag, Response: org.Dept{}}}, s.apiDeptGet)
-	rt.Handle(Route{Method: "PUT", Pattern: "/api/v1/departments/{id}", Access: Permitted, Perm: write, Object: "department", Summary: "修改部门",
+	rt.Handle(Route{Method: "PUT", Pattern: "/api/v1/departments/{id}", Access: Permitted, Perm: write, Object: "dept", Summary: "修改部门",
 		API: &APIDoc{Tag: tag, Request: org.DeptInput{}, Response: org.Dept{}}}, s.apiDeptUpdate)
-	rt.Handle(Route{Method: "POST", Pattern: "/api/v1/departments/{id}/deactivate", Access: Permitted, Perm: write, Object: "department", Summary: "停用部门",
+	rt.Handle(Route{Method: "POST", Pattern: "/api/v1/departments/{id}/deactivate", Access: Permitted, Perm: write, Object: "dept", Summary: "停用部门",
 		API: &APIDoc{Tag: tag, Response: org.Dept{}}}, s.apiDeptSetActive(false))
-	rt.Handle(Route{Method: "POST", Pattern: "/api/v1/departments/{id}/activate", Access: Permitted, Perm: write, Object: "department", Summary: "重新启用部门",
+	rt.Handle(Route{Method: "POST", Pattern: "/api/v1/departments/{id}/activate", Access: Permitted, Perm: write, Object: "dept", Summary: "重新启用部门",
 		API: &APIDoc{Tag: tag, Response: org.Dept{}}}, s.apiDeptSetActive(true))
 }
 

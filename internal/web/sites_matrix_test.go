@@ -77,7 +77,7 @@ func init() {
 			otherOrg:  mk(w.Other.ID, w.SiteX),
 		}
 	}
-	objectFixtures["department"] = func(w *world) map[string]matrixCase {
+	objectFixtures["dept"] = func(w *world) map[string]matrixCase {
 		r := orgRecordsFor(w)
 		mk := func(orgID, deptID int64) matrixCase {
 			return matrixCase{Params: map[string]string{"id": id(deptID)}, Facts: authz.Obj{OrgID: orgID, DeptID: deptID}}
