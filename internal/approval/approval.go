@@ -18,6 +18,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -240,10 +242,25 @@ var PermView = authz.Define("approval.view", "查看审批申请", map[authz.Rol
 	authz.RoleSupervisor: authz.Supervised,
 })
 
+// PermDelegate lets a user name a stand-in for their approvals while away.
+// Every role that may be asked to approve holds it; evaluators do not.
+var PermDelegate = authz.Define("approval.delegate", "委托他人代为审批", map[authz.Role]authz.Level{
+	authz.RoleOrgAdmin: authz.Own, authz.RoleDirector: authz.Own, authz.RoleServiceHead: authz.Own,
+	authz.RoleAdminHead: authz.Own, authz.RoleFinanceHead: authz.Own, authz.RoleCentreHead: authz.Own,
+	authz.RoleSupervisor: authz.Own, authz.RoleWorker: authz.Own, authz.RoleCentreFinance: authz.Own,
+	authz.RoleAccountant: authz.Own, authz.RoleHR: authz.Own,
+})
+
+// DefaultOverdueAfter is how long a step may wait before the to-do list
+// marks it overdue.
+const DefaultOverdueAfter = 72 * time.Hour
+
 // Service runs the workflows.
 type Service struct {
 	DB  *db.DB
 	Now func() time.Time
+	// OverdueAfter is how long a step may wait before it shows as overdue.
+	OverdueAfter time.Duration
 
 	mu    sync.RWMutex
 	flows map[string]*Workflow
@@ -251,7 +268,7 @@ type Service struct {
 
 // New returns a service with no workflows registered.
 func New(d *db.DB, now func() time.Time) *Service {
-	return &Service{DB: d, Now: now, flows: map[string]*Workflow{}}
+	return &Service{DB: d, Now: now, OverdueAfter: DefaultOverdueAfter, flows: map[string]*Workflow{}}
 }
 
 // Register adds a workflow. A malformed or duplicate workflow is a
@@ -273,6 +290,18 @@ func (s *Service) Register(w Workflow) {
 	s.flows[w.Kind] = &w
 }
 
+// Workflows returns the registered workflows sorted by kind, for filters.
+func (s *Service) Workflows() []Workflow {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Workflow, 0, len(s.flows))
+	for _, w := range s.flows {
+		out = append(out, *w)
+	}
+	slices.SortFunc(out, func(a, b Workflow) int { return strings.Compare(a.Kind, b.Kind) })
+	return out
+}
+
 // Workflow returns the registered workflow of kind.
 func (s *Service) Workflow(kind string) (*Workflow, bool) {
 	s.mu.RLock()
@@ -288,7 +317,8 @@ func (s *Service) kindName(kind string) string {
 	return kind
 }
 
-// today is the calendar date that delegations and assignments are checked on.
+// today is the calendar date, in the agencies' time zone, that delegations
+// and assignments are checked on.
 func (s *Service) today() app.Date { return app.Today(s.Now()) }
 
 var errNotFound = app.ErrNotFound("审批申请")

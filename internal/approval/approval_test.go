@@ -501,6 +501,17 @@ func TestOnlyAssigneesDecide(t *testing.T) {
 				wantCode(t, err, tt.code, "")
 			})
 		}
+		// Someone who may not see the request learns nothing from bad input
+		// either: not whether the version is current, nor what is invalid.
+		b := e.submit("w1", "北岸", "")
+		_, err := e.ap.Decide(ctx, e.p("headB"), approval.DecideInput{ApprovalID: b.ID, Version: 99, Decision: "maybe"})
+		wantCode(t, err, app.ENotFound, "")
+		_, err = e.ap.Decide(ctx, e.p("headB"), approval.DecideInput{ApprovalID: b.ID, Version: b.Version, Decision: approval.Reject})
+		wantCode(t, err, app.ENotFound, "")
+		_, err = e.ap.Withdraw(ctx, e.p("headB"), b.ID, b.Version, strings.Repeat("长", approval.MaxComment+1))
+		wantCode(t, err, app.ENotFound, "")
+		_, err = e.gen.Resubmit(ctx, e.p("headB"), b.ID, b.Version, general.Input{})
+		wantCode(t, err, app.ENotFound, "")
 	})
 }
 
@@ -710,7 +721,7 @@ func TestOtherOrganization(t *testing.T) {
 			if todo, _ := e.ap.Todo(ctx, p); len(todo) != 0 {
 				t.Fatalf("%s sees %v", key, todo)
 			}
-			if mine, n, _ := e.ap.Mine(ctx, p, approval.MineFilter{}); len(mine) != 0 || n != 0 {
+			if mine, n, _ := e.ap.Mine(ctx, p, approval.MineFilter{}, app.ListQuery{Page: 1, Size: 20}); len(mine) != 0 || n != 0 {
 				t.Fatalf("%s's own list: %v", key, mine)
 			}
 			_, err = e.gen.Get(ctx, p, a.ID)
@@ -798,12 +809,12 @@ func TestTodoAndMine(t *testing.T) {
 			t.Fatalf("headA2's to-do after withdrawal: %v", got)
 		}
 
-		mine, total, err := e.ap.Mine(ctx, e.p("w1"), approval.MineFilter{})
+		mine, total, err := e.ap.Mine(ctx, e.p("w1"), approval.MineFilter{}, app.ListQuery{Page: 1, Size: 20})
 		if err != nil || total != 1 || len(mine) != 1 || mine[0].Status != approval.Withdrawn {
 			t.Fatalf("mine: %v %d %+v", err, total, mine)
 		}
 		e.submit("w1", "北岸", "")
-		mine, total, _ = e.ap.Mine(ctx, e.p("w1"), approval.MineFilter{Status: approval.Pending})
+		mine, total, _ = e.ap.Mine(ctx, e.p("w1"), approval.MineFilter{Status: approval.Pending}, app.ListQuery{Page: 1, Size: 20})
 		if total != 1 || len(mine) != 1 || mine[0].CurrentStepName != "中心负责人审批" {
 			t.Fatalf("pending mine: %d %+v", total, mine)
 		}

@@ -69,8 +69,8 @@ const (
 // Delegate lets in.ToUserID decide for p from in.Start to in.End inclusive.
 // A user has at most one stand-in on any day.
 func (s *Service) Delegate(ctx context.Context, p *authz.Principal, in DelegationInput) (*Delegation, error) {
-	if err := agencyUser(p); err != nil {
-		return nil, err
+	if agencyUser(p) != nil || !p.Can(PermDelegate) {
+		return nil, app.ErrForbidden()
 	}
 	now, today := s.Now(), s.today()
 	in.Reason = strings.TrimSpace(in.Reason)
@@ -192,8 +192,8 @@ const sqlCancelDelegation = `UPDATE approval_delegations SET cancelled_at = $3
 // CancelDelegation ends one of p's delegations now; decisions the stand-in
 // already made stay as they are.
 func (s *Service) CancelDelegation(ctx context.Context, p *authz.Principal, id int64) error {
-	if err := agencyUser(p); err != nil {
-		return err
+	if agencyUser(p) != nil || !p.Can(PermDelegate) {
+		return app.ErrForbidden()
 	}
 	now, today := s.Now(), s.today()
 	notFound := app.ErrNotFound("委托")

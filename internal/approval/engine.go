@@ -321,9 +321,6 @@ func (s *Service) Decide(ctx context.Context, p *authz.Principal, in DecideInput
 		v.Add("comment", "驳回时必须填写意见")
 	}
 	checkComment(&v, in.Comment)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
 	now, today := s.Now(), s.today()
 	var out *Approval
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
@@ -357,6 +354,11 @@ func (s *Service) Decide(ctx context.Context, p *authz.Principal, in DecideInput
 		}
 		if !may {
 			return s.hiddenOr(ctx, tx, p, a, today, app.Errorf(app.EForbidden, "您不是当前步骤的审批人"))
+		}
+		// Input is judged only for someone entitled to decide, so that the
+		// answer never tells others more than "not found".
+		if err := v.Err(); err != nil {
+			return err
 		}
 		status, act := StepApproved, ActApprove
 		if in.Decision == Reject {
@@ -626,11 +628,6 @@ func (s *Service) Withdraw(ctx context.Context, p *authz.Principal, approvalID, 
 		return nil, err
 	}
 	comment = strings.TrimSpace(comment)
-	var v app.Validation
-	checkComment(&v, comment)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
 	now, today := s.Now(), s.today()
 	var out *Approval
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
@@ -646,6 +643,11 @@ func (s *Service) Withdraw(ctx context.Context, p *authz.Principal, approvalID, 
 		}
 		if a.Status != Pending && a.Status != Rejected {
 			return app.Errorf(app.EConflict, "该申请%s，不能撤回", a.Status.Name())
+		}
+		var v app.Validation
+		checkComment(&v, comment)
+		if err := v.Err(); err != nil {
+			return err
 		}
 		res, err := tx.ExecContext(ctx, sqlWithdraw, a.OrgID, a.ID, a.Version, now.UTC())
 		if err != nil {

@@ -253,6 +253,7 @@ type TodoItem struct {
 	Version       int64     `json:"version"`
 	SubmittedAt   time.Time `json:"submitted_at"`
 	WaitingSince  time.Time `json:"waiting_since"` // when the step became current
+	Overdue       bool      `json:"overdue"`       // waiting longer than OverdueAfter
 	ActingFor     *User     `json:"acting_for,omitempty"`
 }
 
@@ -287,6 +288,7 @@ func (s *Service) Todo(ctx context.Context, p *authz.Principal) ([]TodoItem, err
 	}
 	defer rows.Close()
 	var out []TodoItem
+	now := s.Now()
 	seen := map[int64]int{}
 	for rows.Next() {
 		var it TodoItem
@@ -300,6 +302,7 @@ func (s *Service) Todo(ctx context.Context, p *authz.Principal) ([]TodoItem, err
 		it.AmountFen = app.Fen(amount)
 		it.KindName = s.kindName(it.Kind)
 		it.WaitingSince = started.Time
+		it.Overdue = s.OverdueAfter > 0 && now.Sub(it.WaitingSince) > s.OverdueAfter
 		if assignee != p.UserID {
 			it.ActingFor = &User{ID: assignee, Name: assigneeName}
 		}
@@ -332,34 +335,39 @@ func (s *Service) TodoCount(ctx context.Context, p *authz.Principal) (int, error
 // MineFilter narrows the list of one's own requests.
 type MineFilter struct {
 	Status Status // "" for all
-	Limit  int    // 0 for the default page
-	Offset int
+	Kind   string // "" for all
 }
 
-const sqlMineCount = `SELECT COUNT(*) FROM approvals a WHERE a.org_id = $1 AND a.submitter_id = $2`
+// mineSort maps the sort keys of the list to columns.
+var mineSort = map[string]string{"submitted": "a.submitted_at", "title": "a.title", "kind": "a.kind",
+	"status": "a.status", "amount": "a.amount_fen"}
 
-// Mine lists the requests p submitted, newest first, and their total.
-func (s *Service) Mine(ctx context.Context, p *authz.Principal, f MineFilter) ([]Approval, int, error) {
+// Mine lists the requests p submitted, newest first unless q sorts
+// otherwise, and their total.
+func (s *Service) Mine(ctx context.Context, p *authz.Principal, f MineFilter, q app.ListQuery) ([]Approval, int, error) {
 	if agencyUser(p) != nil {
 		return nil, 0, nil
 	}
-	where, args := " WHERE a.org_id = $1 AND a.submitter_id = $2", []any{p.OrgID, p.UserID}
-	count := sqlMineCount
+	var args app.Args
+	where := " WHERE a.org_id = " + args.Add(p.OrgID) + " AND a.submitter_id = " + args.Add(p.UserID)
 	if f.Status != "" {
-		args = append(args, string(f.Status))
-		where += " AND a.status = $3"
-		count += " AND a.status = $3"
+		where += " AND a.status = " + args.Add(string(f.Status))
+	}
+	if f.Kind != "" {
+		where += " AND a.kind = " + args.Add(f.Kind)
+	}
+	if q.Q != "" {
+		where += " AND a.title LIKE " + args.Add(db.Like(q.Q)) + ` ESCAPE '\'`
 	}
 	var total int
-	if err := s.DB.R.QueryRowContext(ctx, count, args...).Scan(&total); err != nil {
+	if err := s.DB.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM approvals a"+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("approval: count mine: %w", err)
 	}
-	if f.Limit <= 0 || f.Limit > 200 {
-		f.Limit = 20
+	order := " ORDER BY a.submitted_at DESC, a.id DESC"
+	if q.Sort != "" {
+		order = q.OrderBy(mineSort, "submitted", "a.id DESC")
 	}
-	q := sqlSelectApproval + where + fmt.Sprintf(" ORDER BY a.submitted_at DESC, a.id DESC LIMIT %d OFFSET %d",
-		f.Limit, max(f.Offset, 0))
-	rows, err := s.DB.R.QueryContext(ctx, q, args...)
+	rows, err := s.DB.R.QueryContext(ctx, sqlSelectApproval+where+order+q.LimitOffset(), args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("approval: mine: %w", err)
 	}

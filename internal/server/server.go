@@ -10,7 +10,10 @@ import (
 	"path/filepath"
 	"time"
 
+	"shegong/internal/approval"
+	"shegong/internal/approval/general"
 	"shegong/internal/auth"
+	"shegong/internal/cases"
 	"shegong/internal/db"
 	"shegong/internal/org"
 	"shegong/internal/pii"
@@ -39,7 +42,10 @@ type System struct {
 	Auth      *auth.Service
 	Reminders *reminder.Engine
 	Org       *org.Service
+	Approvals *approval.Service
+	General   *general.Service
 	Cipher    *pii.Cipher
+	Clients   *cases.ClientService
 	Web       *web.Server
 }
 
@@ -100,9 +106,22 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 	}
 	sys.Auth = auth.New(d, cfg.Now, cfg.Auth)
 	sys.Org = org.New(d, cfg.Now)
+	sys.Clients = cases.NewClientService(d, cfg.Now, sys.Cipher)
 	sys.Reminders = reminder.New(d, cfg.Now, org.ContractYearRule{Days: 30})
+	sys.Approvals = approval.New(d, cfg.Now)
+	sys.General = general.New(d, cfg.Now, sys.Approvals)
+	// One field per line, so that adding a business area is a one-line change.
 	sys.Web, err = web.New(web.Deps{
-		DB: d, Now: cfg.Now, Log: cfg.Log, Auth: sys.Auth, Org: sys.Org, Cipher: sys.Cipher, Reminders: sys.Reminders,
+		DB:            d,
+		Now:           cfg.Now,
+		Log:           cfg.Log,
+		Auth:          sys.Auth,
+		Org:           sys.Org,
+		Cipher:        sys.Cipher,
+		Reminders:     sys.Reminders,
+		Approvals:     sys.Approvals,
+		General:       sys.General,
+		Clients:       sys.Clients,
 		SecureCookies: cfg.SecureCookies,
 	})
 	if err != nil {

@@ -102,7 +102,7 @@ func (s *Server) deptList(w http.ResponseWriter, r *http.Request) {
 			{Key: "staff", Label: "在职同工", Width: 10, Cell: func(d org.Dept) Cell { return Cell{Text: strconv.Itoa(d.StaffCount)} },
 				Export: func(d org.Dept) any { return d.StaffCount }},
 			{Label: "状态", Width: 8, Cell: func(d org.Dept) Cell {
-				return Cell{Text: org.ActiveStatusName(d.Status), Tag: statusTag(d.Status)}
+				return Cell{Text: org.ActiveStatusName(d.Status), Tag: activeStatusTag(d.Status)}
 			}},
 		},
 	}

@@ -21,6 +21,8 @@ func (s *Server) routes() {
 	s.homeRoutes()
 	s.auditRoutes()
 	s.apiDocRoutes()
+	s.approvalRoutes()
+	s.clientRoutes()
 	s.orgStructureRoutes()
 }
 

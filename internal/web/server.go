@@ -16,9 +16,12 @@ import (
 	"time"
 
 	"shegong/internal/app"
+	"shegong/internal/approval"
+	"shegong/internal/approval/general"
 	"shegong/internal/audit"
 	"shegong/internal/auth"
 	"shegong/internal/authz"
+	"shegong/internal/cases"
 	"shegong/internal/db"
 	"shegong/internal/org"
 	"shegong/internal/pii"
@@ -34,12 +37,19 @@ type Deps struct {
 	Org  *org.Service
 	// Cipher encrypts personal data at rest.
 	Cipher *pii.Cipher
+	// Clients is the client register.
+	Clients *cases.ClientService
 	// Reminders computes each user's reminders for the home page.
 	Reminders *reminder.Engine
 	// Home holds the business areas' contributions to the home page.
 	Home []HomeParts
 	// TodoCount counts the user's waiting to-dos for the top bar.
 	TodoCount func(context.Context, *authz.Principal) (int, error)
+	// Approvals is the one approval engine; General is its sample
+	// workflow, the general request. When Approvals is set, its to-do list
+	// feeds the home page and the top bar.
+	Approvals *approval.Service
+	General   *general.Service
 	// SecureCookies marks cookies Secure (behind TLS).
 	SecureCookies bool
 }

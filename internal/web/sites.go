@@ -105,7 +105,7 @@ func activeStatusOptions() []Option {
 	return []Option{{Value: org.StatusActive, Label: "启用"}, {Value: org.StatusInactive, Label: "已停用"}}
 }
 
-func statusTag(status string) string {
+func activeStatusTag(status string) string {
 	if status == org.StatusActive {
 		return "green"
 	}
@@ -256,7 +256,7 @@ func (s *Server) siteList(w http.ResponseWriter, r *http.Request) {
 			{Label: "在岗同工", Width: 10, Cell: func(st org.ServicePoint) Cell { return Cell{Text: strconv.Itoa(st.StaffCount)} },
 				Export: func(st org.ServicePoint) any { return st.StaffCount }},
 			{Label: "状态", Width: 8, Cell: func(st org.ServicePoint) Cell {
-				return Cell{Text: org.ActiveStatusName(st.Status), Tag: statusTag(st.Status)}
+				return Cell{Text: org.ActiveStatusName(st.Status), Tag: activeStatusTag(st.Status)}
 			}},
 		},
 	}

@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -188,6 +189,42 @@ func (s *Service) Submit(ctx context.Context, p *authz.Principal, in Input) (*Re
 	return s.Get(ctx, p, approvalID)
 }
 
+const sqlSiteOptions = `SELECT id, name FROM sites WHERE org_id = $1 AND status = 'active' ORDER BY name, id`
+
+// Site is a service point to choose on the form.
+type Site struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	Mine bool   `json:"mine"` // the user is assigned there
+}
+
+// SiteOptions lists the organization's active service points, the user's
+// own first, for the form's choice list.
+func (s *Service) SiteOptions(ctx context.Context, p *authz.Principal) ([]Site, error) {
+	if p == nil || p.IsPlatform() {
+		return nil, nil
+	}
+	rows, err := s.DB.R.QueryContext(ctx, sqlSiteOptions, p.OrgID)
+	if err != nil {
+		return nil, fmt.Errorf("general: sites: %w", err)
+	}
+	defer rows.Close()
+	var mine, others []Site
+	for rows.Next() {
+		var st Site
+		if err := rows.Scan(&st.ID, &st.Name); err != nil {
+			return nil, err
+		}
+		if slices.Contains(p.SiteIDs, st.ID) {
+			st.Mine = true
+			mine = append(mine, st)
+		} else {
+			others = append(others, st)
+		}
+	}
+	return append(mine, others...), rows.Err()
+}
+
 const sqlGet = `SELECT g.id, g.approval_id, g.site_id, si.name, g.title, g.content, g.amount_fen, g.created_at, g.updated_at
 	FROM general_requests g JOIN sites si ON si.org_id = g.org_id AND si.id = g.site_id
 	WHERE g.org_id = $1 AND g.approval_id = $2`
@@ -226,8 +263,20 @@ func (s *Service) Resubmit(ctx context.Context, p *authz.Principal, approvalID, 
 	if !p.Can(PermSubmit) {
 		return nil, app.ErrForbidden()
 	}
+	// Someone who may not see the request learns nothing, not even whether
+	// the input would have been valid.
+	cur, err := s.Approvals.Get(ctx, p, approvalID)
+	if err != nil {
+		return nil, err
+	}
+	if cur.Kind != Kind {
+		return nil, app.ErrNotFound("通用事项申请")
+	}
+	if cur.SubmitterID != p.UserID {
+		return nil, app.Errorf(app.EForbidden, "只有申请人可以修改并重新提交")
+	}
 	now := s.Now()
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		c, err := check(ctx, tx, p.OrgID, in)
 		if err != nil {
 			return err
@@ -236,9 +285,6 @@ func (s *Service) Resubmit(ctx context.Context, p *authz.Principal, approvalID, 
 			Comment: c.Comment, Revision: &approval.Revision{Title: c.Title, SiteID: c.SiteID, AmountFen: c.amount}})
 		if err != nil {
 			return err
-		}
-		if a.Kind != Kind {
-			return app.ErrNotFound("通用事项申请")
 		}
 		if _, err := tx.ExecContext(ctx, sqlUpdate, p.OrgID, approvalID, c.SiteID, c.Title, c.Content,
 			int64(c.amount), now.UTC()); err != nil {
