@@ -12,6 +12,11 @@ import (
 // activities. The statistics module, the project page and the monthly
 // report call them with a querier of their choice; they check no
 // permission, the caller decides what the reader may count.
+//
+// Each figure is one measure: the rows it stands on and what each row adds.
+// The count sums the rows; the records behind the count (the statistics
+// drill-down) list the same rows, so a number and its list cannot drift
+// apart.
 
 // CountFilter selects the records a count covers: one organization and,
 // optionally, one service point, one project and one worker (a group's main
@@ -59,43 +64,166 @@ func count(ctx context.Context, q db.Querier, what, query string, args app.Args)
 	return int(n), nil
 }
 
+// measure is one figure's definition. Its rows are those of table alias t
+// (a group or an activity, carrying site_id, project_id and the worker
+// column staff) joined as from, dated by date, in the period; each row adds
+// value. Sum measures keep only the rows that add something.
+type measure struct {
+	what  string
+	from  string // FROM clause; t is the alias holding site, project and worker
+	t     string
+	staff string // worker column of t
+	date  string // the row's date, the one the period applies to
+	value string // what one row adds to the figure
+	sum   bool   // value is not always 1: rows adding nothing are left out
+	// The record columns: id, the group of a session (0 otherwise), title and detail.
+	id, group, title, detail string
+}
+
+func (m measure) where(f CountFilter, from, to app.Date, args *app.Args) string {
+	w := f.where(m.t, m.staff, args) + " AND " + period(m.date, from, to, args)
+	if m.sum {
+		w += " AND " + m.value + " > 0"
+	}
+	return w
+}
+
+func (m measure) count(ctx context.Context, q db.Querier, f CountFilter, from, to app.Date) (int, error) {
+	var args app.Args
+	query := `SELECT CAST(COALESCE(SUM(` + m.value + `), 0) AS BIGINT) FROM ` + m.from + ` WHERE ` + m.where(f, from, to, &args)
+	return count(ctx, q, m.what, query, args)
+}
+
+// CountedRecord is one record behind a count: a group, a session or an
+// activity, with what it adds to the figure.
+type CountedRecord struct {
+	ID       int64    `json:"id"`       // the group, session or activity
+	GroupID  int64    `json:"group_id"` // a session's group; 0 for groups and activities
+	Date     app.Date `json:"date"`
+	Title    string   `json:"title"`
+	Detail   string   `json:"detail"`
+	SiteID   int64    `json:"site_id"`
+	SiteName string   `json:"site_name"`
+	Staff    string   `json:"staff"` // the group's main leader or the activity's lead worker
+	Value    int      `json:"value"`
+}
+
+// recordSorts are the sort keys of a drill-down list.
+func (m measure) recordSorts() map[string]string {
+	return map[string]string{"date": m.date, "title": m.title, "site": "si.name", "staff": "st.name", "value": m.value}
+}
+
+// records lists the rows behind the count in the page of lq, with the
+// number of rows.
+func (m measure) records(ctx context.Context, q db.Querier, f CountFilter, from, to app.Date, lq app.ListQuery) ([]CountedRecord, int, error) {
+	var args app.Args
+	where := m.where(f, from, to, &args)
+	joins := ` JOIN sites si ON si.org_id = ` + m.t + `.org_id AND si.id = ` + m.t + `.site_id
+		JOIN staff st ON st.org_id = ` + m.t + `.org_id AND st.id = ` + m.t + `.` + m.staff
+	total, err := count(ctx, q, m.what+" records", `SELECT COUNT(*) FROM `+m.from+` WHERE `+where, args)
+	if err != nil {
+		return nil, 0, err
+	}
+	query := `SELECT ` + m.id + `, ` + m.group + `, ` + m.date + `, ` + m.title + `, ` + m.detail + `, si.id, si.name, st.name, ` +
+		`CAST(` + m.value + ` AS BIGINT) FROM ` + m.from + joins + ` WHERE ` + where +
+		lq.OrderBy(m.recordSorts(), "date", m.id) + lq.LimitOffset()
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("groups: %s records: %w", m.what, err)
+	}
+	defer rows.Close()
+	out := []CountedRecord{}
+	for rows.Next() {
+		var r CountedRecord
+		var v int64
+		if err := rows.Scan(&r.ID, &r.GroupID, &r.Date, &r.Title, &r.Detail, &r.SiteID, &r.SiteName, &r.Staff, &v); err != nil {
+			return nil, 0, fmt.Errorf("groups: %s records: %w", m.what, err)
+		}
+		r.Value = int(v)
+		out = append(out, r)
+	}
+	return out, total, rows.Err()
+}
+
+// The measures. A session's present marks are the attendance rows marked
+// present; a group's first session dates its opening.
+const (
+	sqlFirstSession   = `(SELECT MIN(s1.held_on) FROM group_sessions s1 WHERE s1.org_id = g.org_id AND s1.group_id = g.id)`
+	sqlSessionPresent = `(SELECT COUNT(*) FROM group_attendance a WHERE a.org_id = s.org_id AND a.session_id = s.id AND a.present)`
+	sqlSessionsOfG    = `group_sessions s JOIN groups g ON g.org_id = s.org_id AND g.id = s.group_id`
+)
+
+var (
+	measureGroupsOpened = measure{what: "groups opened", from: "groups g", t: "g", staff: "leader_id",
+		date: sqlFirstSession, value: "1", id: "g.id", group: "0", title: "g.name", detail: "''"}
+	measureGroupSessions = measure{what: "group sessions", from: sqlSessionsOfG, t: "g", staff: "leader_id",
+		date: "s.held_on", value: "1", id: "s.id", group: "g.id", title: "g.name", detail: "s.topic"}
+	measureGroupPersonTimes = measure{what: "group person-times", from: sqlSessionsOfG, t: "g", staff: "leader_id",
+		date: "s.held_on", value: sqlSessionPresent, sum: true, id: "s.id", group: "g.id", title: "g.name", detail: "s.topic"}
+	measureActivities = measure{what: "activities", from: "activities a", t: "a", staff: "lead_id",
+		date: "a.held_on", value: "1", id: "a.id", group: "0", title: "a.title", detail: "a.place"}
+	measureParticipants = measure{what: "activity participants", from: "activities a", t: "a", staff: "lead_id",
+		date: "a.held_on", value: "a.participants", sum: true, id: "a.id", group: "0", title: "a.title", detail: "a.place"}
+	measurePublicity = measure{what: "publicity materials", from: "activities a", t: "a", staff: "lead_id",
+		date: "a.held_on", value: "(a.posters + a.flyers)", sum: true, id: "a.id", group: "0", title: "a.title", detail: "a.place"}
+)
+
+// DefGroupsOpened is the definition of the figure below as users read it.
+const DefGroupsOpened = "开启小组：首节在期间内的小组数（按主带领社工、小组所属服务点和项目统计）"
+
 // GroupsOpened counts groups opened (开启小组) in [from, to]: groups whose
 // first session was held in the period. 开启小组数 = 首节在期间内的小组数.
 func GroupsOpened(ctx context.Context, q db.Querier, f CountFilter, from, to app.Date) (int, error) {
-	var args app.Args
-	first := `(SELECT MIN(s.held_on) FROM group_sessions s WHERE s.org_id = g.org_id AND s.group_id = g.id)`
-	query := `SELECT COUNT(*) FROM groups g WHERE ` + f.where("g", "leader_id", &args) + " AND " + period(first, from, to, &args)
-	return count(ctx, q, "groups opened", query, args)
+	return measureGroupsOpened.count(ctx, q, f, from, to)
 }
+
+// GroupsOpenedRecords lists the groups GroupsOpened counts, each adding 1.
+func GroupsOpenedRecords(ctx context.Context, q db.Querier, f CountFilter, from, to app.Date, lq app.ListQuery) ([]CountedRecord, int, error) {
+	return measureGroupsOpened.records(ctx, q, f, from, to, lq)
+}
+
+// DefGroupSessions is the definition of the figure below as users read it.
+const DefGroupSessions = "小组节数：期间内开展的小组节次数"
 
 // GroupSessions counts group sessions (小组节数) held in [from, to].
 // 小组节数 = 期间内开展的节次数.
 func GroupSessions(ctx context.Context, q db.Querier, f CountFilter, from, to app.Date) (int, error) {
-	var args app.Args
-	query := `SELECT COUNT(*) FROM group_sessions s JOIN groups g ON g.org_id = s.org_id AND g.id = s.group_id
-		WHERE ` + f.where("g", "leader_id", &args) + " AND " + period("s.held_on", from, to, &args)
-	return count(ctx, q, "group sessions", query, args)
+	return measureGroupSessions.count(ctx, q, f, from, to)
 }
+
+// GroupSessionRecords lists the sessions GroupSessions counts, each adding 1.
+func GroupSessionRecords(ctx context.Context, q db.Querier, f CountFilter, from, to app.Date, lq app.ListQuery) ([]CountedRecord, int, error) {
+	return measureGroupSessions.records(ctx, q, f, from, to, lq)
+}
+
+// DefGroupPersonTimes is the definition of the figure below as users read it.
+const DefGroupPersonTimes = "小组人次：期间内各节小组的出席人数之和（一名组员出席三节计 3 人次）"
 
 // GroupPersonTimes counts group person-times (小组参与人次) in [from, to]:
 // the present marks at sessions held in the period (one member at three
 // sessions = 3). 小组人次 = 期间内各节出席标记之和.
 func GroupPersonTimes(ctx context.Context, q db.Querier, f CountFilter, from, to app.Date) (int, error) {
-	var args app.Args
-	query := `SELECT COUNT(*) FROM group_attendance a
-		JOIN group_sessions s ON s.org_id = a.org_id AND s.id = a.session_id
-		JOIN groups g ON g.org_id = s.org_id AND g.id = s.group_id
-		WHERE a.present AND ` + f.where("g", "leader_id", &args) + " AND " + period("s.held_on", from, to, &args)
-	return count(ctx, q, "group person-times", query, args)
+	return measureGroupPersonTimes.count(ctx, q, f, from, to)
 }
+
+// GroupPersonTimeRecords lists the sessions with someone present, each
+// adding its present marks.
+func GroupPersonTimeRecords(ctx context.Context, q db.Querier, f CountFilter, from, to app.Date, lq app.ListQuery) ([]CountedRecord, int, error) {
+	return measureGroupPersonTimes.records(ctx, q, f, from, to, lq)
+}
+
+// DefActivities is the definition of the figure below as users read it.
+const DefActivities = "社区活动：活动日期在期间内的社区活动数（按负责社工、活动所属服务点和项目统计）"
 
 // Activities counts community activities (社区活动) held in [from, to].
 // 社区活动数 = 活动日期在期间内的活动数.
 func Activities(ctx context.Context, q db.Querier, f CountFilter, from, to app.Date) (int, error) {
-	var args app.Args
-	query := `SELECT COUNT(*) FROM activities a WHERE ` + f.where("a", "lead_id", &args) + " AND " +
-		period("a.held_on", from, to, &args)
-	return count(ctx, q, "activities", query, args)
+	return measureActivities.count(ctx, q, f, from, to)
+}
+
+// ActivityRecords lists the activities Activities counts, each adding 1.
+func ActivityRecords(ctx context.Context, q db.Querier, f CountFilter, from, to app.Date, lq app.ListQuery) ([]CountedRecord, int, error) {
+	return measureActivities.records(ctx, q, f, from, to, lq)
 }
 
 // InterestClasses counts interest classes (兴趣班), the activities of kind
@@ -107,21 +235,35 @@ func InterestClasses(ctx context.Context, q db.Querier, f CountFilter, from, to 
 	return count(ctx, q, "interest classes", query, args)
 }
 
+// DefActivityParticipants is the definition of the figure below as users read it.
+const DefActivityParticipants = "活动参与人数：期间内各社区活动的参与人数之和（有签到名单的按名单人数）"
+
 // ActivityParticipants sums the participants (活动参与人数) of the
 // activities held in [from, to]; an activity with a sign-in list counts its
 // names. 活动参与人数 = 期间内各活动参与人数之和.
 func ActivityParticipants(ctx context.Context, q db.Querier, f CountFilter, from, to app.Date) (int, error) {
-	var args app.Args
-	query := `SELECT CAST(COALESCE(SUM(a.participants), 0) AS BIGINT) FROM activities a WHERE ` +
-		f.where("a", "lead_id", &args) + " AND " + period("a.held_on", from, to, &args)
-	return count(ctx, q, "activity participants", query, args)
+	return measureParticipants.count(ctx, q, f, from, to)
 }
+
+// ParticipantRecords lists the activities with participants, each adding
+// its participants.
+func ParticipantRecords(ctx context.Context, q db.Querier, f CountFilter, from, to app.Date, lq app.ListQuery) ([]CountedRecord, int, error) {
+	return measureParticipants.records(ctx, q, f, from, to, lq)
+}
+
+// DefPublicityMaterials is the definition of the figure below as users read it.
+const DefPublicityMaterials = "宣传品：期间内各社区活动制作的海报与单张数量之和"
 
 // PublicityMaterials sums the publicity materials (海报及单张) produced for
 // the activities held in [from, to]. 宣传品数量 = 期间内各活动海报数 + 单张数.
 func PublicityMaterials(ctx context.Context, q db.Querier, f CountFilter, from, to app.Date) (int, error) {
-	posters, flyers, err := Publicity(ctx, q, f, from, to)
-	return posters + flyers, err
+	return measurePublicity.count(ctx, q, f, from, to)
+}
+
+// PublicityRecords lists the activities with posters or flyers, each adding
+// their number.
+func PublicityRecords(ctx context.Context, q db.Querier, f CountFilter, from, to app.Date, lq app.ListQuery) ([]CountedRecord, int, error) {
+	return measurePublicity.records(ctx, q, f, from, to, lq)
 }
 
 // Publicity sums posters and flyers separately for the activities held in
