@@ -15,6 +15,8 @@ import (
 	"shegong/internal/org"
 	"shegong/internal/pii"
 	"shegong/internal/reminder"
+	"shegong/internal/resources"
+	"shegong/internal/volunteers"
 	"shegong/internal/web"
 )
 
@@ -34,13 +36,15 @@ type Config struct {
 
 // System is a built, migrated system ready to serve.
 type System struct {
-	Cfg       Config
-	DB        *db.DB
-	Auth      *auth.Service
-	Reminders *reminder.Engine
-	Org       *org.Service
-	Cipher    *pii.Cipher
-	Web       *web.Server
+	Cfg        Config
+	DB         *db.DB
+	Auth       *auth.Service
+	Reminders  *reminder.Engine
+	Org        *org.Service
+	Cipher     *pii.Cipher
+	Volunteers *volunteers.Service
+	Resources  *resources.Service
+	Web        *web.Server
 }
 
 // DSN returns the configured DSN or the SQLite file in the data folder.
@@ -93,9 +97,15 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 	}
 	sys.Auth = auth.New(d, cfg.Now, cfg.Auth)
 	sys.Org = org.New(d, cfg.Now)
-	sys.Reminders = reminder.New(d, cfg.Now, org.ContractYearRule{Days: 30})
+	sys.Volunteers = volunteers.New(d, cfg.Now, sys.Cipher)
+	sys.Resources = resources.New(d, cfg.Now)
+	sys.Reminders = reminder.New(d, cfg.Now, org.ContractYearRule{Days: 30},
+		resources.LinkRule{},
+		resources.CommRule{},
+	)
 	sys.Web, err = web.New(web.Deps{
 		DB: d, Now: cfg.Now, Log: cfg.Log, Auth: sys.Auth, Org: sys.Org, Cipher: sys.Cipher, Reminders: sys.Reminders,
+		Volunteers: sys.Volunteers, Resources: sys.Resources,
 		SecureCookies: cfg.SecureCookies,
 	})
 	if err != nil {

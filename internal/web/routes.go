@@ -19,6 +19,8 @@ func (s *Server) routes() {
 	rt.Handle(Route{Method: "GET", Pattern: "/healthz", Access: Public, Summary: "健康检查"}, s.healthz)
 	s.authRoutes()
 	s.homeRoutes()
+	s.volunteerRoutes()
+	s.resourceRoutes()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
