@@ -117,8 +117,7 @@ func TestImportVolunteersDryRun(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := setup(t, d)
 		w := f.user(f.org, authz.RoleWorker, f.siteA)
-		existing := f.volunteer(w, f.siteA, "老义工", 9, true)
-		_ = existing
+		f.volunteer(w, f.siteA, "老义工", 9, true) // V2026-0001 holds 13900000009
 		header := []string{"姓名*", "服务点*", "性别", "出生年月", "证件类型", "证件号码", "手机号码", "服务技能", "i志愿编号", "同意登记更多信息", "同意日期", "住址"}
 		good1 := validID("44190019920202004")
 		rows := [][]any{
@@ -131,9 +130,7 @@ func TestImportVolunteersDryRun(t *testing.T) {
 			{"孙八", "北岸中心", "", "", "", good1, "13500000008", "", "", "", "", ""},           // 8: same ID as row 2
 			{"周九", "北岸中心", "男", "1980-13", "", "", "13500000010", "", "", "也许", "", ""},    // 9: bad month, bad yes/no
 		}
-		anyRows := make([][]any, len(rows))
-		copy(anyRows, rows)
-		res, err := f.svc.ImportVolunteers(f.ctx, w, xlsx(t, header, anyRows...), true)
+		res, err := f.svc.ImportVolunteers(f.ctx, w, xlsx(t, header, rows...), true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -156,7 +153,7 @@ func TestImportVolunteersDryRun(t *testing.T) {
 			t.Fatalf("rows not reported: %v", want)
 		}
 		// Not a dry run, still bad: nothing imported either.
-		res, _ = f.svc.ImportVolunteers(f.ctx, w, xlsx(t, header, anyRows...), false)
+		res, _ = f.svc.ImportVolunteers(f.ctx, w, xlsx(t, header, rows...), false)
 		if res.Imported != 0 || len(res.Errors) != 7 {
 			t.Fatalf("bad import: %+v", res)
 		}
