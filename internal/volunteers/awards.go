@@ -3,6 +3,7 @@ package volunteers
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -117,10 +118,31 @@ type CertificateInput struct {
 	Content string `json:"content"`
 }
 
-// certificatePrefix builds the certificate word of an organization from the
-// first two characters of its name: 绿叶社工 → 绿叶证字.
-func certificatePrefix(orgName string) string {
+// certificatePrefix builds the certificate word of an organization (绿叶证字)
+// from its short name: the "short_name" of its settings when set, else
+// the first two characters of its name after any leading province, city
+// or district (东莞市绿叶社会工作服务中心 → 绿叶).
+func certificatePrefix(orgName, settings string) string {
+	var st struct {
+		ShortName string `json:"short_name"`
+	}
+	if json.Unmarshal([]byte(settings), &st) == nil && strings.TrimSpace(st.ShortName) != "" {
+		return strings.TrimSpace(st.ShortName) + "证字"
+	}
 	r := []rune(strings.TrimSpace(orgName))
+	for {
+		cut := -1
+		for i := 1; i < len(r)-2 && i < 6; i++ {
+			if strings.ContainsRune("省市区县", r[i]) {
+				cut = i
+				break
+			}
+		}
+		if cut < 0 {
+			break
+		}
+		r = r[cut+1:]
+	}
 	if len(r) > 2 {
 		r = r[:2]
 	}
@@ -179,8 +201,8 @@ func (s *Service) IssueCertificate(ctx context.Context, p *authz.Principal, volu
 				return err
 			}
 		}
-		var orgName string
-		if err := tx.QueryRowContext(ctx, `SELECT name FROM organizations WHERE id = $1`, p.OrgID).Scan(&orgName); err != nil {
+		var orgName, settings string
+		if err := tx.QueryRowContext(ctx, `SELECT name, settings FROM organizations WHERE id = $1`, p.OrgID).Scan(&orgName, &settings); err != nil {
 			return err
 		}
 		year := today.Year()
@@ -188,7 +210,7 @@ func (s *Service) IssueCertificate(ctx context.Context, p *authz.Principal, volu
 		if err != nil {
 			return err
 		}
-		number := fmt.Sprintf("%s%d第%04d号", certificatePrefix(orgName), year, seq)
+		number := fmt.Sprintf("%s%d第%04d号", certificatePrefix(orgName, settings), year, seq)
 		if err := tx.QueryRowContext(ctx, `INSERT INTO volunteer_certificates (org_id, volunteer_id, year, seq, number,
 			issued_on, issuer, period_from, period_to, minutes, services, content, created_by, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
@@ -227,7 +249,7 @@ func activitySummary(ctx context.Context, tx *sql.Tx, cond string, args app.Args
 	if len(names) > 3 {
 		names, more = names[:3], "等"
 	}
-	return fmt.Sprintf("参加%s%s志愿服务活动，共 %d 次", strings.Join(names, ""), more, n), nil
+	return fmt.Sprintf("参加%s%s志愿服务活动，共%d次", strings.Join(names, ""), more, n), nil
 }
 
 const sqlCertificate = `SELECT c.id, c.number, c.volunteer_id, v.volunteer_no, v.name, v.gender, v.site_id, v.id_type,

@@ -3,6 +3,7 @@ package volunteers
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"shegong/internal/app"
@@ -126,31 +127,40 @@ func (s *Service) Idle(ctx context.Context, p *authz.Principal, f ReportFilter) 
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
-	for i := range out {
-		names, err := s.teamNames(ctx, p.OrgID, out[i].VolunteerID)
-		if err != nil {
-			return nil, 0, err
-		}
-		out[i].Teams = names
+	if err := s.fillTeamNames(ctx, p.OrgID, out); err != nil {
+		return nil, 0, err
 	}
 	return out, total, nil
 }
 
-func (s *Service) teamNames(ctx context.Context, orgID, volunteerID int64) (string, error) {
-	rows, err := s.DB.R.QueryContext(ctx, `SELECT t.name FROM volunteer_team_members m
+// fillTeamNames sets the active teams of each listed member in one query.
+func (s *Service) fillTeamNames(ctx context.Context, orgID int64, ms []IdleMember) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	ids := make([]string, len(ms))
+	for i, m := range ms {
+		ids[i] = strconv.FormatInt(m.VolunteerID, 10)
+	}
+	rows, err := s.DB.R.QueryContext(ctx, `SELECT m.volunteer_id, t.name FROM volunteer_team_members m
 		JOIN volunteer_teams t ON t.org_id = m.org_id AND t.id = m.team_id
-		WHERE m.org_id = $1 AND m.volunteer_id = $2 AND t.status = 'active' ORDER BY t.name`, orgID, volunteerID)
+		WHERE m.org_id = $1 AND t.status = 'active' AND m.volunteer_id IN (`+strings.Join(ids, ",")+`)
+		ORDER BY t.name, t.id`, orgID)
 	if err != nil {
-		return "", err
+		return fmt.Errorf("volunteers: team names: %w", err)
 	}
 	defer rows.Close()
-	var names []string
+	names := map[int64][]string{}
 	for rows.Next() {
+		var id int64
 		var n string
-		if err := rows.Scan(&n); err != nil {
-			return "", err
+		if err := rows.Scan(&id, &n); err != nil {
+			return err
 		}
-		names = append(names, n)
+		names[id] = append(names[id], n)
 	}
-	return strings.Join(names, "、"), rows.Err()
+	for i := range ms {
+		ms[i].Teams = strings.Join(names[ms[i].VolunteerID], "、")
+	}
+	return rows.Err()
 }

@@ -162,6 +162,9 @@ func (m Minutes) String() string {
 	return s
 }
 
+// WholeHours reports whether the time is a whole number of hours.
+func (m Minutes) WholeHours() bool { return m%60 == 0 }
+
 // HM formats as 3小时20分.
 func (m Minutes) HM() string {
 	n := int64(m)

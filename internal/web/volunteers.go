@@ -862,7 +862,7 @@ func (s *Server) recList(w http.ResponseWriter, r *http.Request) {
 		},
 		Cols: []ListCol[volunteers.ServiceRecord]{
 			{Key: "date", Label: "服务日期", Cell: func(x volunteers.ServiceRecord) Cell {
-				return Cell{Text: x.Date.String(), Href: "/volunteer-services/" + idString(x.ID), Sub: x.Start + "–" + x.End}
+				return Cell{Text: x.Date.String(), Href: "/volunteer-services/" + idString(x.ID)}
 			}, Export: func(x volunteers.ServiceRecord) any { return x.Date.String() }},
 			{Label: "时段", Cell: func(x volunteers.ServiceRecord) Cell { return Cell{Text: x.Start + "–" + x.End} }},
 			{Key: "volunteer", Label: "志愿者", Cell: func(x volunteers.ServiceRecord) Cell {
