@@ -3,6 +3,8 @@
 //	shegong serve [--addr HOST:PORT] [--data DIR] [--db DSN] [--demo]
 //	shegong migrate [--data DIR] [--db DSN]
 //	shegong audit verify [--data DIR] [--db DSN]
+//	shegong backup [--data DIR] [--db DSN] [--out FILE]
+//	shegong restore --from FILE [--data DIR] [--db DSN] [--force]
 package main
 
 import (
@@ -18,6 +20,9 @@ import (
 	"time"
 
 	"shegong/internal/audit"
+	"shegong/internal/backup"
+	"shegong/internal/db"
+	"shegong/internal/demo"
 	"shegong/internal/server"
 )
 
@@ -40,6 +45,10 @@ func main() {
 			os.Exit(2)
 		}
 		err = auditVerify(ctx, os.Args[3:])
+	case "backup":
+		err = backupCmd(ctx, os.Args[2:])
+	case "restore":
+		err = restoreCmd(ctx, os.Args[2:])
 	case "help", "-h", "--help":
 		usage()
 		return
@@ -60,6 +69,8 @@ usage:
   shegong serve   [--addr 127.0.0.1:8080] [--data ./data] [--db DSN] [--demo]
   shegong migrate [--data ./data] [--db DSN]
   shegong audit verify [--data ./data] [--db DSN]
+  shegong backup  [--data ./data] [--db DSN] [--out FILE]
+  shegong restore --from FILE [--data ./data] [--db DSN] [--force]
 
 --db takes a postgres:// URL; without it the embedded SQLite file in --data is used.
 Environment: SHEGONG_DB, SHEGONG_DATA and SHEGONG_ADDR set the same defaults.
@@ -86,6 +97,7 @@ func serve(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	cfg := commonFlags(fs)
 	addr := fs.String("addr", envOr("SHEGONG_ADDR", "127.0.0.1:8080"), "listen address")
+	withDemo := fs.Bool("demo", false, "load the demo organization (once) and print its sign-ins")
 	secure := fs.Bool("secure-cookies", false, "mark cookies Secure (when served over HTTPS)")
 	fs.Parse(args)
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -98,7 +110,7 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer sys.Close()
-	if err := bootstrap(ctx, sys); err != nil {
+	if err := bootstrap(ctx, sys, *withDemo); err != nil {
 		return err
 	}
 	srv := &http.Server{
@@ -164,9 +176,68 @@ func auditVerify(ctx context.Context, args []string) error {
 	return nil
 }
 
+// backupCmd writes a consistent copy of the database; it may run while the
+// server is serving.
+func backupCmd(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("backup", flag.ExitOnError)
+	cfg := commonFlags(fs)
+	out := fs.String("out", "", "backup file (default DATA/backups/shegong-YYYYMMDD-HHMMSS.db, .dump on PostgreSQL)")
+	fs.Parse(args)
+	dsn := cfg.DatabaseDSN()
+	if !db.IsPostgres(dsn) {
+		if _, err := os.Stat(dsn); err != nil {
+			return fmt.Errorf("no database to back up: %w", err)
+		}
+	}
+	d, err := db.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if *out == "" {
+		*out = backup.DefaultPath(cfg.DataFolder(), d.Dialect, time.Now())
+	}
+	res, err := backup.Backup(ctx, d, *out)
+	for _, s := range res.Steps {
+		fmt.Println(s)
+	}
+	return err
+}
+
+// restoreCmd replaces the database with a backup; the server must be stopped.
+func restoreCmd(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("restore", flag.ExitOnError)
+	cfg := commonFlags(fs)
+	from := fs.String("from", "", "backup file to restore (required)")
+	force := fs.Bool("force", false, "replace an existing database (the current one is kept aside)")
+	fs.Parse(args)
+	if *from == "" {
+		return errors.New("restore needs --from FILE")
+	}
+	res, err := backup.Restore(ctx, backup.RestoreOptions{From: *from, DSN: cfg.DatabaseDSN(),
+		DataDir: cfg.DataFolder(), Force: *force, Now: time.Now})
+	for _, s := range res.Steps {
+		fmt.Println(s)
+	}
+	return err
+}
+
 // bootstrap creates the first platform operator on an empty system and
 // prints its initial password once.
-func bootstrap(ctx context.Context, sys *server.System) error {
+func bootstrap(ctx context.Context, sys *server.System, withDemo bool) error {
+	if withDemo {
+		if err := demo.PlatformOperator(ctx, sys.DB, sys.Cfg.Now()); err != nil {
+			return err
+		}
+		logins, loaded, err := demo.Load(ctx, sys.DB, sys.Cfg.Now())
+		if err != nil {
+			return err
+		}
+		if loaded {
+			fmt.Println("demo organization loaded: 东莞市绿叶社会工作服务中心")
+		}
+		demo.Print(os.Stdout, logins)
+	}
 	user, pw, err := sys.Org.BootstrapPlatform(ctx, "platform")
 	if err != nil {
 		return err

@@ -151,10 +151,20 @@ func (e *Entry) computeHash() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// Kinds of break.
+const (
+	BreakSeq    = "seq"    // a row missing or inserted
+	BreakPrev   = "prev"   // prev_hash does not link to the previous row
+	BreakHash   = "hash"   // content edited after it was written
+	BreakHead   = "head"   // the head does not match the last row (tail deleted)
+	BreakOrphan = "orphan" // rows of an organization without a chain head
+)
+
 // Problem is one break found by Verify.
 type Problem struct {
 	OrgID  int64
 	Seq    int64
+	Kind   string // one of the Break… constants
 	Reason string
 }
 
@@ -170,20 +180,22 @@ type VerifyResult struct {
 }
 
 const (
-	sqlHeads = `SELECT org_id, seq, hash FROM audit_heads ORDER BY org_id`
-	sqlChain = `SELECT org_id, seq, at, COALESCE(user_id, 0), username, action, object_type, object_id,
+	sqlHeads   = `SELECT org_id, seq, hash FROM audit_heads ORDER BY org_id`
+	sqlOrgHead = `SELECT org_id, seq, hash FROM audit_heads WHERE org_id = $1`
+	sqlChain   = `SELECT org_id, seq, at, COALESCE(user_id, 0), username, action, object_type, object_id,
 		outcome, detail, request_id, ip, prev_hash, hash FROM audit_log WHERE org_id = $1 ORDER BY seq`
 )
+
+type head struct {
+	org, seq int64
+	hash     string
+}
 
 // Verify walks every organization's chain and reports each break: a row whose
 // hash does not match its content, a missing or extra row, or a head that does
 // not match the last row (a deleted tail).
 func Verify(ctx context.Context, d *db.DB) (VerifyResult, error) {
 	var res VerifyResult
-	type head struct {
-		org, seq int64
-		hash     string
-	}
 	var heads []head
 	rows, err := d.R.QueryContext(ctx, sqlHeads)
 	if err != nil {
@@ -208,57 +220,89 @@ func Verify(ctx context.Context, d *db.DB) (VerifyResult, error) {
 		return res, err
 	}
 	if orphan > 0 {
-		res.Problems = append(res.Problems, Problem{Reason: fmt.Sprintf("%d rows belong to no chain", orphan)})
+		res.Problems = append(res.Problems, Problem{Kind: BreakOrphan, Reason: fmt.Sprintf("%d rows belong to no chain", orphan)})
 	}
 	for _, h := range heads {
-		res.Orgs++
-		prev, want := Genesis, int64(1)
-		rows, err := d.R.QueryContext(ctx, sqlChain, h.org)
-		if err != nil {
-			return res, fmt.Errorf("audit: chain: %w", err)
-		}
-		for rows.Next() {
-			var e Entry
-			if err := rows.Scan(&e.OrgID, &e.Seq, &e.At, &e.UserID, &e.Username, &e.Action, &e.ObjectType,
-				&e.ObjectID, &e.Outcome, &e.Detail, &e.RequestID, &e.IP, &e.PrevHash, &e.Hash); err != nil {
-				rows.Close()
-				return res, err
-			}
-			res.Rows++
-			if e.Seq != want {
-				res.Problems = append(res.Problems, Problem{h.org, e.Seq, fmt.Sprintf("expected seq %d (row missing or inserted)", want)})
-			}
-			if e.PrevHash != prev {
-				res.Problems = append(res.Problems, Problem{h.org, e.Seq, "prev_hash does not match the previous row"})
-			}
-			if got := e.computeHash(); got != e.Hash {
-				res.Problems = append(res.Problems, Problem{h.org, e.Seq, "content does not match its hash (row edited)"})
-			}
-			prev, want = e.Hash, e.Seq+1
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err := verifyChain(ctx, d, h, &res); err != nil {
 			return res, err
-		}
-		if h.seq != want-1 || h.hash != prev {
-			res.Problems = append(res.Problems, Problem{h.org, h.seq, "chain head does not match the last row (rows deleted)"})
 		}
 	}
 	return res, nil
 }
 
+// VerifyOrg walks one organization's chain, as Verify does for all.
+func VerifyOrg(ctx context.Context, d *db.DB, orgID int64) (VerifyResult, error) {
+	var res VerifyResult
+	var h head
+	err := d.R.QueryRowContext(ctx, sqlOrgHead, orgID).Scan(&h.org, &h.seq, &h.hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		var n int64
+		if err := d.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE org_id = $1`, orgID).Scan(&n); err != nil {
+			return res, err
+		}
+		if n > 0 {
+			res.Problems = append(res.Problems, Problem{OrgID: orgID, Kind: BreakOrphan,
+				Reason: fmt.Sprintf("%d rows belong to no chain", n)})
+		}
+		return res, nil
+	}
+	if err != nil {
+		return res, fmt.Errorf("audit: head: %w", err)
+	}
+	return res, verifyChain(ctx, d, h, &res)
+}
+
+func verifyChain(ctx context.Context, d *db.DB, h head, res *VerifyResult) error {
+	res.Orgs++
+	prev, want := Genesis, int64(1)
+	rows, err := d.R.QueryContext(ctx, sqlChain, h.org)
+	if err != nil {
+		return fmt.Errorf("audit: chain: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e Entry
+		if err := rows.Scan(&e.OrgID, &e.Seq, &e.At, &e.UserID, &e.Username, &e.Action, &e.ObjectType,
+			&e.ObjectID, &e.Outcome, &e.Detail, &e.RequestID, &e.IP, &e.PrevHash, &e.Hash); err != nil {
+			return err
+		}
+		res.Rows++
+		if e.Seq != want {
+			res.Problems = append(res.Problems, Problem{h.org, e.Seq, BreakSeq, fmt.Sprintf("expected seq %d (row missing or inserted)", want)})
+		}
+		if e.PrevHash != prev {
+			res.Problems = append(res.Problems, Problem{h.org, e.Seq, BreakPrev, "prev_hash does not match the previous row"})
+		}
+		if got := e.computeHash(); got != e.Hash {
+			res.Problems = append(res.Problems, Problem{h.org, e.Seq, BreakHash, "content does not match its hash (row edited)"})
+		}
+		prev, want = e.Hash, e.Seq+1
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if h.seq != want-1 || h.hash != prev {
+		res.Problems = append(res.Problems, Problem{h.org, h.seq, BreakHead, "chain head does not match the last row (rows deleted)"})
+	}
+	return nil
+}
+
 // Filter selects audit rows for the admin page.
 type Filter struct {
-	OrgID      int64
-	From, To   time.Time // To is exclusive
-	UserID     int64
-	Action     string // prefix match, e.g. "auth."
-	ObjectType string
-	ObjectID   string
-	Outcome    string
-	Limit      int
-	Offset     int
+	OrgID        int64
+	From, To     time.Time // To is exclusive
+	UserID       int64
+	Action       string // prefix match, e.g. "auth."
+	ActionSuffix string // suffix match, e.g. ".reveal"
+	ObjectType   string
+	ObjectID     string
+	Outcome      string
+	Limit        int // 50 when 0; at most MaxRows
+	Offset       int
 }
+
+// MaxRows caps one List call (an export of every page).
+const MaxRows = 200000
 
 // List returns rows matching f, newest first, and the total count.
 func List(ctx context.Context, d *db.DB, f Filter) ([]Entry, int, error) {
@@ -279,7 +323,11 @@ func List(ctx context.Context, d *db.DB, f Filter) ([]Entry, int, error) {
 		add("user_id = ?", f.UserID)
 	}
 	if f.Action != "" {
-		add("action LIKE ?", strings.NewReplacer("%", `\%`, "_", `\_`).Replace(f.Action)+"%")
+		add("action LIKE ?", likeEscape(f.Action)+"%")
+		where[len(where)-1] += ` ESCAPE '\'`
+	}
+	if f.ActionSuffix != "" {
+		add("action LIKE ?", "%"+likeEscape(f.ActionSuffix))
 		where[len(where)-1] += ` ESCAPE '\'`
 	}
 	if f.ObjectType != "" {
@@ -296,9 +344,10 @@ func List(ctx context.Context, d *db.DB, f Filter) ([]Entry, int, error) {
 	if err := d.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_log WHERE "+w, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("audit: count: %w", err)
 	}
-	if f.Limit <= 0 || f.Limit > 1000 {
+	if f.Limit <= 0 {
 		f.Limit = 50
 	}
+	f.Limit = min(f.Limit, MaxRows)
 	q := `SELECT org_id, seq, at, COALESCE(user_id, 0), username, action, object_type, object_id,
 		outcome, detail, request_id, ip, prev_hash, hash FROM audit_log WHERE ` + w +
 		fmt.Sprintf(" ORDER BY seq DESC LIMIT %d OFFSET %d", f.Limit, max(f.Offset, 0))
@@ -317,4 +366,52 @@ func List(ctx context.Context, d *db.DB, f Filter) ([]Entry, int, error) {
 		out = append(out, e)
 	}
 	return out, total, rows.Err()
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
+}
+
+// Actor is an account of an organization, for choosing whose rows to see.
+type Actor struct {
+	ID          int64  `json:"id"`
+	Username    string `json:"username"`
+	DisplayName string `json:"display_name"`
+}
+
+// Actors lists the accounts of an organization by username.
+func Actors(ctx context.Context, d *db.DB, orgID int64) ([]Actor, error) {
+	rows, err := d.R.QueryContext(ctx, `SELECT id, username, display_name FROM users WHERE org_id = $1 ORDER BY username`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("audit: actors: %w", err)
+	}
+	defer rows.Close()
+	var out []Actor
+	for rows.Next() {
+		var a Actor
+		if err := rows.Scan(&a.ID, &a.Username, &a.DisplayName); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// ObjectTypes lists the object types that occur in an organization's log.
+func ObjectTypes(ctx context.Context, d *db.DB, orgID int64) ([]string, error) {
+	rows, err := d.R.QueryContext(ctx, `SELECT DISTINCT object_type FROM audit_log WHERE org_id = $1 AND object_type <> ''
+		ORDER BY object_type`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("audit: object types: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
 }

@@ -363,12 +363,12 @@ func (s *Service) ChangePassword(ctx context.Context, p *authz.Principal, oldPW,
 
 // Token is an API token as listed to its owner.
 type Token struct {
-	ID        string // first 12 hex characters of the stored hash
-	Name      string
-	CreatedAt time.Time
-	LastSeen  time.Time
-	ExpiresAt time.Time
-	Revoked   bool
+	ID        string    `json:"id"` // first 12 hex characters of the stored hash
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+	LastSeen  time.Time `json:"last_seen_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Revoked   bool      `json:"revoked"`
 }
 
 // CreateToken issues a named API token for p; the secret is shown once.

@@ -11,6 +11,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"net/url"
 	"os"
@@ -122,6 +123,9 @@ func (d *DB) Close() error {
 // Path returns the SQLite file path ("" on PostgreSQL).
 func (d *DB) Path() string { return d.path }
 
+// DSN returns the DSN the database was opened with.
+func (d *DB) DSN() string { return d.dsn }
+
 // Migrate applies the embedded migrations for the dialect.
 func (d *DB) Migrate(ctx context.Context) error {
 	sub, err := fs.Sub(migrations, "migrations/"+string(d.Dialect))
@@ -132,8 +136,10 @@ func (d *DB) Migrate(ctx context.Context) error {
 	var opts []goose.ProviderOption
 	if d.Dialect == Postgres {
 		gd = goose.DialectPostgres
-		// Several instances may start at once; only one migrates.
-		l, err := lock.NewPostgresSessionLocker()
+		// Several instances may start at once; only one migrates. The lock
+		// is per schema, so databases in separate schemas (tests, several
+		// deployments in one cluster) do not wait for each other.
+		l, err := lock.NewPostgresSessionLocker(lock.WithLockID(d.lockID()), lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return err
 		}
@@ -147,6 +153,22 @@ func (d *DB) Migrate(ctx context.Context) error {
 		return fmt.Errorf("db: migrate: %w", err)
 	}
 	return nil
+}
+
+// lockID derives the migration advisory-lock id from the DSN's search_path.
+func (d *DB) lockID() int64 {
+	const base = 5887940537704921958 // goose's default lock id
+	u, err := url.Parse(d.dsn)
+	if err != nil {
+		return base
+	}
+	sp := u.Query().Get("search_path")
+	if sp == "" {
+		return base
+	}
+	h := fnv.New64a()
+	h.Write([]byte(sp))
+	return int64(h.Sum64() >> 1)
 }
 
 // Tx runs fn in a write transaction and commits when fn returns nil. The

@@ -121,11 +121,34 @@ func (b *Browser) Select(sel, value string) {
 	b.Run(chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.SetValue(chromedp.CSS(sel), value))
 }
 
-// Click clicks the element and waits for the next page to be ready.
+// Click clicks the element and waits until the page it leads to has
+// loaded (a marker set on the old page must be gone).
 func (b *Browser) Click(sel string) {
 	b.T.Helper()
-	b.Run(chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)),
-		chromedp.Sleep(150*time.Millisecond), chromedp.WaitReady(chromedp.CSS("body")))
+	b.Run(chromedp.WaitVisible(chromedp.CSS(sel)))
+	if _, err := chromedp.Run(b.Ctx, chromedp.Evaluate[bool]("window.__e2eOld = true")); err != nil {
+		b.T.Fatalf("browser: mark page: %v", err)
+	}
+	b.Run(chromedp.Click(chromedp.CSS(sel)))
+	// Evaluation fails while the old document goes away; keep asking.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ok, err := chromedp.Run(b.Ctx, chromedp.Evaluate[bool](`!window.__e2eOld && document.readyState === "complete"`))
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Shot("no-navigation")
+			b.T.Fatalf("browser: clicking %s did not load a page (last error: %v)", sel, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// ClickStay clicks an element that changes the page in place.
+func (b *Browser) ClickStay(sel string) {
+	b.T.Helper()
+	b.Run(chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)), chromedp.Sleep(200*time.Millisecond))
 }
 
 // Text returns the visible text of the first element matching sel.

@@ -16,13 +16,13 @@ import (
 
 // Item is one reminder shown to a user.
 type Item struct {
-	Rule    string   // rule name, e.g. "contract_year_ending"
-	Kind    string   // Chinese label of the rule, e.g. "合同年到期"
-	Title   string   // what it is about, e.g. "北岸中心 2026合同年"
-	Detail  string   // e.g. "还有 12 天到期"
-	Href    string   // link to the record
-	Due     app.Date // when it is (or was) due
-	Overdue bool
+	Rule    string   `json:"rule"`   // rule name, e.g. "contract_year_ending"
+	Kind    string   `json:"kind"`   // Chinese label of the rule, e.g. "合同年到期"
+	Title   string   `json:"title"`  // what it is about, e.g. "北岸中心 2026合同年"
+	Detail  string   `json:"detail"` // e.g. "还有 12 天到期"
+	Href    string   `json:"href"`   // link to the record
+	Due     app.Date `json:"due"`    // when it is (or was) due
+	Overdue bool     `json:"overdue"`
 }
 
 // Rule computes the reminders of one kind for a principal as of today.

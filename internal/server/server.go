@@ -10,7 +10,10 @@ import (
 	"path/filepath"
 	"time"
 
+	"shegong/internal/approval"
+	"shegong/internal/approval/general"
 	"shegong/internal/auth"
+	"shegong/internal/cases"
 	"shegong/internal/db"
 	"shegong/internal/org"
 	"shegong/internal/pii"
@@ -41,7 +44,10 @@ type System struct {
 	Auth       *auth.Service
 	Reminders  *reminder.Engine
 	Org        *org.Service
+	Approvals  *approval.Service
+	General    *general.Service
 	Cipher     *pii.Cipher
+	Clients    *cases.ClientService
 	Volunteers *volunteers.Service
 	Resources  *resources.Service
 	Web        *web.Server
@@ -54,6 +60,13 @@ func (c Config) dsn() string {
 	}
 	return filepath.Join(c.dataDir(), "shegong.db")
 }
+
+// DatabaseDSN is the DSN Open uses: the configured one or the SQLite file
+// in the data folder.
+func (c Config) DatabaseDSN() string { return c.dsn() }
+
+// DataFolder is the data folder ("data" unless configured).
+func (c Config) DataFolder() string { return c.dataDir() }
 
 func (c Config) dataDir() string {
 	if c.DataDir == "" {
@@ -97,15 +110,29 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 	}
 	sys.Auth = auth.New(d, cfg.Now, cfg.Auth)
 	sys.Org = org.New(d, cfg.Now)
+	sys.Clients = cases.NewClientService(d, cfg.Now, sys.Cipher)
 	sys.Volunteers = volunteers.New(d, cfg.Now, sys.Cipher)
 	sys.Resources = resources.New(d, cfg.Now)
 	sys.Reminders = reminder.New(d, cfg.Now, org.ContractYearRule{Days: 30},
 		resources.LinkRule{},
 		resources.CommRule{},
 	)
+	sys.Approvals = approval.New(d, cfg.Now)
+	sys.General = general.New(d, cfg.Now, sys.Approvals)
+	// One field per line, so that adding a business area is a one-line change.
 	sys.Web, err = web.New(web.Deps{
-		DB: d, Now: cfg.Now, Log: cfg.Log, Auth: sys.Auth, Org: sys.Org, Cipher: sys.Cipher, Reminders: sys.Reminders,
-		Volunteers: sys.Volunteers, Resources: sys.Resources,
+		DB:            d,
+		Now:           cfg.Now,
+		Log:           cfg.Log,
+		Auth:          sys.Auth,
+		Org:           sys.Org,
+		Cipher:        sys.Cipher,
+		Reminders:     sys.Reminders,
+		Approvals:     sys.Approvals,
+		General:       sys.General,
+		Clients:       sys.Clients,
+		Volunteers:    sys.Volunteers,
+		Resources:     sys.Resources,
 		SecureCookies: cfg.SecureCookies,
 	})
 	if err != nil {

@@ -20,7 +20,7 @@ func (s *Server) authRoutes() {
 	rt.Handle(Route{Method: "POST", Pattern: "/account/tokens/{tid}/revoke", Access: Signed, Object: "token", Summary: "吊销 API 令牌"}, s.tokenRevoke)
 
 	rt.Handle(Route{Method: "POST", Pattern: "/api/v1/session", Access: Public, Summary: "登录并获取令牌",
-		API: &APIDoc{Tag: "账号", Request: apiLoginIn{}, Response: apiLoginOut{}}}, s.apiLogin)
+		API: &APIDoc{Tag: "账号", Request: apiLoginIn{}, Response: apiLoginOut{}, Status: http.StatusCreated}}, s.apiLogin)
 	rt.Handle(Route{Method: "DELETE", Pattern: "/api/v1/session", Access: Signed, AllowMustChange: true, Summary: "吊销当前令牌",
 		API: &APIDoc{Tag: "账号"}}, s.apiLogout)
 	rt.Handle(Route{Method: "GET", Pattern: "/api/v1/me", Access: Signed, AllowMustChange: true, Summary: "当前用户",
@@ -159,21 +159,21 @@ type apiLoginIn struct {
 }
 
 type apiLoginOut struct {
-	Token      string `json:"token"`
-	TokenType  string `json:"token_type"`
-	MustChange bool   `json:"must_change_password"`
+	Token      string `json:"token" doc:"令牌，放在请求头 Authorization: Bearer 之后"`
+	TokenType  string `json:"token_type" doc:"固定为 Bearer"`
+	MustChange bool   `json:"must_change_password" doc:"为真时须先修改初始密码，其他接口返回 403"`
 	User       apiMe  `json:"user"`
 }
 
 type apiMe struct {
-	ID           int64    `json:"id"`
-	Username     string   `json:"username"`
-	DisplayName  string   `json:"display_name"`
-	Organization string   `json:"organization"`
-	OrgID        int64    `json:"org_id"`
-	Roles        []string `json:"roles"`
-	StaffID      int64    `json:"staff_id,omitempty"`
-	SiteIDs      []int64  `json:"site_ids"`
+	ID           int64    `json:"id" doc:"用户编号"`
+	Username     string   `json:"username" doc:"登录名"`
+	DisplayName  string   `json:"display_name" doc:"姓名"`
+	Organization string   `json:"organization" doc:"所属机构名称"`
+	OrgID        int64    `json:"org_id" doc:"所属机构编号"`
+	Roles        []string `json:"roles" doc:"角色代码"`
+	StaffID      int64    `json:"staff_id,omitempty" doc:"同工编号；非同工账号没有此字段"`
+	SiteIDs      []int64  `json:"site_ids" doc:"当前所在服务点的编号"`
 }
 
 func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) {

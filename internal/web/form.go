@@ -185,3 +185,23 @@ func (fd Field) Selected(v string) bool {
 	}
 	return fd.Value == v
 }
+
+// withParseErrors lays the form's own parse errors (a malformed date) over
+// the service's answer, so that every field error shows at once.
+func withParseErrors(parse *app.Validation, err error) error {
+	if parse.OK() {
+		return err
+	}
+	if err != nil && app.ErrorCode(err) != app.EInvalid {
+		return err
+	}
+	var v app.Validation
+	own := app.FieldErrors(parse.Err())
+	for _, name := range parse.FieldNames() {
+		v.Add(name, own[name])
+	}
+	for name, msg := range app.FieldErrors(err) {
+		v.Add(name, msg)
+	}
+	return v.Err()
+}

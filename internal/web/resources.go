@@ -47,21 +47,21 @@ func (s *Server) resourceRoutes() {
 		{Name: "from", Desc: "起始月份 2026-01", Type: "string"}, {Name: "to", Desc: "截止月份 2026-03", Type: "string"}}
 	api("GET", "/api/v1/resources", read, "", "资源库检索", &APIDoc{Response: resAPILinks{}, Query: linkParams}, s.apiResList)
 	api("POST", "/api/v1/resources", write, "", "登记资源链接",
-		&APIDoc{Request: resources.LinkInput{}, Response: resources.Link{}}, s.apiResCreate)
+		&APIDoc{Request: resources.LinkInput{}, Response: resources.Link{}, Status: http.StatusCreated}, s.apiResCreate)
 	api("GET", "/api/v1/resources/status", read, "", "各服务点月度资源链接与沟通情况",
 		&APIDoc{Response: resAPIStatus{}, Query: []Param{{Name: "month", Desc: "月份 2026-03，默认本月", Type: "string"}}}, s.apiResStatus)
 	api("POST", "/api/v1/resources/none", write, "", "报告某月无资源链接",
-		&APIDoc{Request: resAPINone{}, Response: resAPIStatus{}}, s.apiResNone)
+		&APIDoc{Request: resAPINone{}, Response: resAPIStatus{}, Status: http.StatusCreated}, s.apiResNone)
 	api("GET", "/api/v1/resources/{id}", read, "resource", "资源链接详情", &APIDoc{Response: resources.Link{}}, s.apiResGet)
 	api("PUT", "/api/v1/resources/{id}", write, "resource", "修改资源链接",
 		&APIDoc{Request: resources.LinkInput{}, Response: resources.Link{}}, s.apiResUpdate)
 	api("DELETE", "/api/v1/resources/{id}", write, "resource", "删除资源链接", &APIDoc{}, s.apiResDelete)
 	api("GET", "/api/v1/resources/comms", read, "", "用人单位沟通记录",
 		&APIDoc{Response: volAPIList[resources.Comm]{}, Query: []Param{{Name: "site", Desc: "服务点 id", Type: "integer"},
-			{Name: "method", Desc: "visit/phone/wechat/meeting/letter", Type: "string"}, {Name: "from", Desc: "日期起", Type: "string"},
-			{Name: "to", Desc: "日期止", Type: "string"}, {Name: "follow_up", Desc: "1：只看需跟进", Type: "integer"}}}, s.apiCommList)
+			{Name: "method", Desc: "visit/phone/wechat/meeting/letter", Type: "string"}, {Name: "from", Desc: "日期起", Type: "date"},
+			{Name: "to", Desc: "日期止", Type: "date"}, {Name: "follow_up", Desc: "1：只看需跟进", Type: "integer"}}}, s.apiCommList)
 	api("POST", "/api/v1/resources/comms", write, "", "记录用人单位沟通",
-		&APIDoc{Request: resources.CommInput{}, Response: resources.Comm{}}, s.apiCommCreate)
+		&APIDoc{Request: resources.CommInput{}, Response: resources.Comm{}, Status: http.StatusCreated}, s.apiCommCreate)
 	api("GET", "/api/v1/resources/comms/{id}", read, "purchaser_comm", "沟通记录详情", &APIDoc{Response: resources.Comm{}}, s.apiCommGet)
 	api("PUT", "/api/v1/resources/comms/{id}", write, "purchaser_comm", "修改沟通记录",
 		&APIDoc{Request: resources.CommInput{}, Response: resources.Comm{}}, s.apiCommUpdate)
@@ -146,7 +146,7 @@ func (s *Server) resList(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-type resFormPage struct {
+type resForm struct {
 	ID    int64
 	Sites []Option
 	Kinds []Option
@@ -158,7 +158,7 @@ func (s *Server) resRenderForm(w http.ResponseWriter, r *http.Request, f *Form, 
 		s.fail(w, r, err)
 		return
 	}
-	d := resFormPage{Sites: resSiteOptions(sites), Kinds: resChoiceOptions(resources.Kinds)}
+	d := resForm{Sites: resSiteOptions(sites), Kinds: resChoiceOptions(resources.Kinds)}
 	title := "登记资源链接"
 	crumbs := []Crumb{{Label: "小组与活动"}, {Label: "资源链接", Href: "/resources"}}
 	if cur != nil {
@@ -272,7 +272,7 @@ func (s *Server) resDelete(w http.ResponseWriter, r *http.Request) {
 	s.redirect(w, r, "/resources", "已删除资源链接")
 }
 
-type resDetailPage struct {
+type resDetail struct {
 	L        *resources.Link
 	CanWrite bool
 }
@@ -285,11 +285,11 @@ func (s *Server) resDetail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg := s.page(r, "资源链接", Crumb{Label: "小组与活动"}, Crumb{Label: "资源链接", Href: "/resources"}, Crumb{Label: l.Provider})
-	pg.Data = resDetailPage{L: l, CanWrite: p.Scope(resources.PermWrite).Allows(resSiteObj(p.OrgID, l.SiteID))}
+	pg.Data = resDetail{L: l, CanWrite: p.Scope(resources.PermWrite).Allows(resSiteObj(p.OrgID, l.SiteID))}
 	s.render(w, r, http.StatusOK, "resources/detail", pg)
 }
 
-type resStatusPage struct {
+type resStatusData struct {
 	Month     string
 	MonthName string
 	Prev      string
@@ -306,7 +306,7 @@ func (s *Server) resStatusRender(w http.ResponseWriter, r *http.Request, month s
 		s.fail(w, r, err)
 		return
 	}
-	d := resStatusPage{Month: resources.MonthLabel(m), MonthName: resources.MonthName(m), Prev: resources.MonthLabel(m.AddMonths(-1)),
+	d := resStatusData{Month: resources.MonthLabel(m), MonthName: resources.MonthName(m), Prev: resources.MonthLabel(m.AddMonths(-1)),
 		Rows: rows, CanWrite: p.Can(resources.PermWrite), Form: f}
 	if next := m.AddMonths(1); !next.After(s.today()) {
 		d.Next = resources.MonthLabel(next)
@@ -392,16 +392,7 @@ func (s *Server) commList(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// clipRunes shortens s to n characters for a table cell.
-func clipRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
-}
-
-type commFormPage struct {
+type resCommForm struct {
 	ID      int64
 	Sites   []Option
 	Methods []Option
@@ -413,7 +404,7 @@ func (s *Server) commRenderForm(w http.ResponseWriter, r *http.Request, f *Form,
 		s.fail(w, r, err)
 		return
 	}
-	d := commFormPage{Sites: resSiteOptions(sites), Methods: resChoiceOptions(resources.Methods)}
+	d := resCommForm{Sites: resSiteOptions(sites), Methods: resChoiceOptions(resources.Methods)}
 	title := "记录用人单位沟通"
 	crumbs := []Crumb{{Label: "小组与活动"}, {Label: "用人单位沟通", Href: "/purchaser-comms"}}
 	if cur != nil {
@@ -435,7 +426,7 @@ func (s *Server) commNew(w http.ResponseWriter, r *http.Request) {
 	s.commRenderForm(w, r, formOf(vals), nil, http.StatusOK)
 }
 
-func commInput(f *Form) (resources.CommInput, error) {
+func resCommInput(f *Form) (resources.CommInput, error) {
 	var v app.Validation
 	in := resources.CommInput{SiteID: f.Int64("site_id"), Date: f.Date("comm_date", &v), Contact: f.Get("contact"),
 		Method: f.Get("method"), Content: f.Get("content"), FollowUp: f.Checked("follow_up"), FollowUpNote: f.Get("follow_up_note")}
@@ -444,7 +435,7 @@ func commInput(f *Form) (resources.CommInput, error) {
 
 func (s *Server) commCreate(w http.ResponseWriter, r *http.Request) {
 	f := newForm(r)
-	in, err := commInput(f)
+	in, err := resCommInput(f)
 	var c *resources.Comm
 	if err == nil {
 		c, err = s.Resources.CreateComm(r.Context(), principalOf(r), in)
@@ -494,7 +485,7 @@ func (s *Server) commUpdate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	in, err := commInput(f)
+	in, err := resCommInput(f)
 	if err == nil {
 		_, err = s.Resources.UpdateComm(r.Context(), principalOf(r), id, in)
 	}
@@ -517,7 +508,7 @@ func (s *Server) commDelete(w http.ResponseWriter, r *http.Request) {
 	s.redirect(w, r, "/purchaser-comms", "已删除沟通记录")
 }
 
-type commDetailPage struct {
+type resCommDetail struct {
 	C        *resources.Comm
 	CanWrite bool
 }
@@ -531,7 +522,7 @@ func (s *Server) commDetail(w http.ResponseWriter, r *http.Request) {
 	}
 	pg := s.page(r, "沟通记录", Crumb{Label: "小组与活动"}, Crumb{Label: "用人单位沟通", Href: "/purchaser-comms"},
 		Crumb{Label: c.Date.String() + " " + c.SiteName})
-	pg.Data = commDetailPage{C: c, CanWrite: p.Scope(resources.PermWrite).Allows(resSiteObj(p.OrgID, c.SiteID))}
+	pg.Data = resCommDetail{C: c, CanWrite: p.Scope(resources.PermWrite).Allows(resSiteObj(p.OrgID, c.SiteID))}
 	s.render(w, r, http.StatusOK, "resources/comm", pg)
 }
 

@@ -35,8 +35,8 @@ func status(code app.Code) int {
 // apiError is the JSON error body.
 type apiError struct {
 	Code    app.Code          `json:"code"`
-	Message string            `json:"message"`
-	Fields  map[string]string `json:"fields,omitempty"`
+	Message string            `json:"message" doc:"可直接展示给用户的中文说明"`
+	Fields  map[string]string `json:"fields,omitempty" doc:"输入错误：字段名到中文说明"`
 }
 
 // normalize turns scope denials into not-found and keeps app errors.

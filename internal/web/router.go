@@ -40,8 +40,9 @@ type Route struct {
 	AllowMustChange bool
 }
 
-// IsAPI reports whether the route is part of the JSON API.
-func (r Route) IsAPI() bool { return strings.HasPrefix(r.Pattern, "/api/") }
+// IsAPI reports whether the route is part of the JSON API, which lives
+// under /api/v1; the readable API documentation page is an HTML page.
+func (r Route) IsAPI() bool { return strings.HasPrefix(r.Pattern, "/api/v1/") }
 
 // Router wraps http.ServeMux so that no route can exist without a declaration.
 type Router struct {

@@ -19,6 +19,10 @@ func (s *Server) routes() {
 	rt.Handle(Route{Method: "GET", Pattern: "/healthz", Access: Public, Summary: "健康检查"}, s.healthz)
 	s.authRoutes()
 	s.homeRoutes()
+	s.auditRoutes()
+	s.apiDocRoutes()
+	s.approvalRoutes()
+	s.clientRoutes()
 	s.volunteerRoutes()
 	s.resourceRoutes()
 }

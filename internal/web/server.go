@@ -16,9 +16,12 @@ import (
 	"time"
 
 	"shegong/internal/app"
+	"shegong/internal/approval"
+	"shegong/internal/approval/general"
 	"shegong/internal/audit"
 	"shegong/internal/auth"
 	"shegong/internal/authz"
+	"shegong/internal/cases"
 	"shegong/internal/db"
 	"shegong/internal/org"
 	"shegong/internal/pii"
@@ -36,6 +39,8 @@ type Deps struct {
 	Org  *org.Service
 	// Cipher encrypts personal data at rest.
 	Cipher *pii.Cipher
+	// Clients is the client register.
+	Clients *cases.ClientService
 	// Reminders computes each user's reminders for the home page.
 	Reminders *reminder.Engine
 	// Volunteers and Resources serve the volunteer and resource areas.
@@ -45,6 +50,11 @@ type Deps struct {
 	Home []HomeParts
 	// TodoCount counts the user's waiting to-dos for the top bar.
 	TodoCount func(context.Context, *authz.Principal) (int, error)
+	// Approvals is the one approval engine; General is its sample
+	// workflow, the general request. When Approvals is set, its to-do list
+	// feeds the home page and the top bar.
+	Approvals *approval.Service
+	General   *general.Service
 	// SecureCookies marks cookies Secure (behind TLS).
 	SecureCookies bool
 }
@@ -56,6 +66,8 @@ type Server struct {
 	pages  *pages
 	nav    []NavGroup
 	cop    *http.CrossOriginProtection
+	// apiDocs is the OpenAPI document, built from the routes at start.
+	apiDocs *apiDocs
 }
 
 // New builds the server and registers every route.
@@ -75,6 +87,9 @@ func New(d Deps) (*Server, error) {
 	s.nav = newNav()
 	s.router = newRouter(s.guard)
 	s.routes()
+	if err := s.buildAPIDocs(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -484,7 +484,7 @@ func (s *Server) volIssueCertificate(w http.ResponseWriter, r *http.Request) {
 	s.redirect(w, r, "/volunteer-certificates/"+idString(cid), "已出具服务证明")
 }
 
-type volCertPage struct {
+type volCertData struct {
 	C         *volunteers.Certificate
 	Full      bool
 	CanReveal bool
@@ -500,7 +500,7 @@ func (s *Server) volCertificate(w http.ResponseWriter, r *http.Request) {
 	}
 	pg := s.page(r, "志愿服务记录证明 "+c.Number, Crumb{Label: "志愿者"}, Crumb{Label: "志愿者名册", Href: "/volunteers"},
 		Crumb{Label: c.VolunteerName, Href: "/volunteers/" + idString(c.VolunteerID)}, Crumb{Label: "服务证明"})
-	pg.Data = volCertPage{C: c, Full: full, CanReveal: p.Scope(volunteers.PermReveal).Allows(volSiteObj(p.OrgID, c.SiteID))}
+	pg.Data = volCertData{C: c, Full: full, CanReveal: p.Scope(volunteers.PermReveal).Allows(volSiteObj(p.OrgID, c.SiteID))}
 	s.render(w, r, http.StatusOK, "volunteers/certificate", pg)
 }
 
@@ -517,7 +517,7 @@ type volImportPage struct {
 	Message  string
 }
 
-func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, d volImportPage, code int) {
+func (s *Server) volRenderImport(w http.ResponseWriter, r *http.Request, d volImportPage, code int) {
 	pg := s.page(r, d.Title, Crumb{Label: "志愿者"}, Crumb{Label: d.Title})
 	pg.Data = d
 	s.render(w, r, code, "volunteers/import", pg)
@@ -530,33 +530,33 @@ var recImportDef = volImportPage{Title: "从Excel导入服务时数", Action: "/
 	Template: "/volunteer-services/import/template", Back: "/volunteer-services", Columns: volunteers.RecordColumns}
 
 func (s *Server) volImportPage(w http.ResponseWriter, r *http.Request) {
-	s.renderImport(w, r, volImportDef, http.StatusOK)
+	s.volRenderImport(w, r, volImportDef, http.StatusOK)
 }
 
 func (s *Server) recImportPage(w http.ResponseWriter, r *http.Request) {
-	s.renderImport(w, r, recImportDef, http.StatusOK)
+	s.volRenderImport(w, r, recImportDef, http.StatusOK)
 }
 
 func (s *Server) volImport(w http.ResponseWriter, r *http.Request) {
-	s.runImport(w, r, volImportDef, s.Volunteers.ImportVolunteers)
+	s.volRunImport(w, r, volImportDef, s.Volunteers.ImportVolunteers)
 }
 
 func (s *Server) recImport(w http.ResponseWriter, r *http.Request) {
-	s.runImport(w, r, recImportDef, s.Volunteers.ImportRecords)
+	s.volRunImport(w, r, recImportDef, s.Volunteers.ImportRecords)
 }
 
-// runImport reads the uploaded file and shows the dry run or import result.
-func (s *Server) runImport(w http.ResponseWriter, r *http.Request, d volImportPage,
+// volRunImport reads the uploaded file and shows the dry run or import result.
+func (s *Server) volRunImport(w http.ResponseWriter, r *http.Request, d volImportPage,
 	run func(ctx context.Context, p *authz.Principal, rd io.Reader, dryRun bool) (*volunteers.ImportResult, error)) {
 	if err := r.ParseMultipartForm(export.DefaultMaxBytes + 1<<20); err != nil {
 		d.Message = "请选择要导入的Excel文件（.xlsx）"
-		s.renderImport(w, r, d, http.StatusUnprocessableEntity)
+		s.volRenderImport(w, r, d, http.StatusUnprocessableEntity)
 		return
 	}
 	file, _, err := r.FormFile("file")
 	if err != nil {
 		d.Message = "请选择要导入的Excel文件（.xlsx）"
-		s.renderImport(w, r, d, http.StatusUnprocessableEntity)
+		s.volRenderImport(w, r, d, http.StatusUnprocessableEntity)
 		return
 	}
 	defer file.Close()
@@ -573,18 +573,18 @@ func (s *Server) runImport(w http.ResponseWriter, r *http.Request, d volImportPa
 	if res.OK() && !res.DryRun {
 		s.setFlash(w, fmt.Sprintf("已导入 %d 行", res.Imported))
 	}
-	s.renderImport(w, r, d, code)
+	s.volRenderImport(w, r, d, code)
 }
 
 func (s *Server) volImportTemplate(w http.ResponseWriter, r *http.Request) {
-	s.writeTemplate(w, r, "志愿者导入模板.xlsx", volunteers.VolunteerColumns)
+	s.volWriteTemplate(w, r, "志愿者导入模板.xlsx", volunteers.VolunteerColumns)
 }
 
 func (s *Server) recImportTemplate(w http.ResponseWriter, r *http.Request) {
-	s.writeTemplate(w, r, "服务时数导入模板.xlsx", volunteers.RecordColumns)
+	s.volWriteTemplate(w, r, "服务时数导入模板.xlsx", volunteers.RecordColumns)
 }
 
-func (s *Server) writeTemplate(w http.ResponseWriter, r *http.Request, name string, cols []volunteers.Column) {
+func (s *Server) volWriteTemplate(w http.ResponseWriter, r *http.Request, name string, cols []volunteers.Column) {
 	w.Header().Set("Content-Type", export.ContentTypeXLSX)
 	w.Header().Set("Content-Disposition", export.ContentDisposition(name))
 	if err := export.WriteXLSX(w, "导入", volunteers.TemplateColumns(cols), export.Slice([][]any(nil), func(r []any) []any { return r })); err != nil {
@@ -639,7 +639,7 @@ func (s *Server) teamList(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-type teamFormPage struct {
+type volTeamForm struct {
 	ID             int64
 	Sites, Leaders []Option
 	Statuses       []Option
@@ -657,7 +657,7 @@ func (s *Server) teamRenderForm(w http.ResponseWriter, r *http.Request, f *Form,
 		s.fail(w, r, err)
 		return
 	}
-	d := teamFormPage{Sites: volSiteOptions(sites), Statuses: []Option{{"active", "活跃"}, {"inactive", "停止"}}}
+	d := volTeamForm{Sites: volSiteOptions(sites), Statuses: []Option{{"active", "活跃"}, {"inactive", "停止"}}}
 	for _, v := range vols {
 		d.Leaders = append(d.Leaders, Option{Value: idString(v.ID), Label: v.No + " " + v.Name + "（" + v.SiteName + "）"})
 	}
@@ -682,14 +682,14 @@ func (s *Server) teamNew(w http.ResponseWriter, r *http.Request) {
 	s.teamRenderForm(w, r, formOf(vals), nil, http.StatusOK)
 }
 
-func teamInput(f *Form) volunteers.TeamInput {
+func volTeamInput(f *Form) volunteers.TeamInput {
 	return volunteers.TeamInput{SiteID: f.Int64("site_id"), Name: f.Get("name"), LeaderID: f.Int64("leader_id"),
 		QQGroup: f.Get("qq_group"), PublicAccount: f.Get("public_account"), Note: f.Get("note"), Status: f.Get("status")}
 }
 
 func (s *Server) teamCreate(w http.ResponseWriter, r *http.Request) {
 	f := newForm(r)
-	t, err := s.Volunteers.CreateTeam(r.Context(), principalOf(r), teamInput(f))
+	t, err := s.Volunteers.CreateTeam(r.Context(), principalOf(r), volTeamInput(f))
 	if err != nil {
 		if !f.SetError(err) {
 			s.fail(w, r, err)
@@ -730,7 +730,7 @@ func (s *Server) teamEdit(w http.ResponseWriter, r *http.Request) {
 func (s *Server) teamUpdate(w http.ResponseWriter, r *http.Request) {
 	f := newForm(r)
 	id := volPathID(r, "id")
-	t, err := s.Volunteers.UpdateTeam(r.Context(), principalOf(r), id, teamInput(f))
+	t, err := s.Volunteers.UpdateTeam(r.Context(), principalOf(r), id, volTeamInput(f))
 	if err != nil {
 		if !f.SetError(err) {
 			s.fail(w, r, err)
@@ -747,7 +747,7 @@ func (s *Server) teamUpdate(w http.ResponseWriter, r *http.Request) {
 	s.redirect(w, r, "/volunteer-teams/"+idString(t.ID), "已保存")
 }
 
-type teamDetailPage struct {
+type volTeamDetail struct {
 	T        *volunteers.Team
 	Members  []volunteers.Member
 	Choices  []Option
@@ -767,7 +767,7 @@ func (s *Server) teamRenderDetail(w http.ResponseWriter, r *http.Request, id int
 		s.fail(w, r, err)
 		return
 	}
-	d := teamDetailPage{T: t, Members: ms, CanWrite: p.Scope(volunteers.PermWrite).Allows(volSiteObj(p.OrgID, t.SiteID)), Form: f}
+	d := volTeamDetail{T: t, Members: ms, CanWrite: p.Scope(volunteers.PermWrite).Allows(volSiteObj(p.OrgID, t.SiteID)), Form: f}
 	if d.Form == nil {
 		d.Form = formOf(nil)
 	}
@@ -899,7 +899,7 @@ func (s *Server) recList(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-type recFormPage struct {
+type volRecForm struct {
 	ID                       int64
 	Volunteers, Sites, Teams []Option
 	Exported                 bool
@@ -922,7 +922,7 @@ func (s *Server) recRenderForm(w http.ResponseWriter, r *http.Request, f *Form, 
 		s.fail(w, r, err)
 		return
 	}
-	d := recFormPage{Sites: volSiteOptions(sites)}
+	d := volRecForm{Sites: volSiteOptions(sites)}
 	for _, v := range vols {
 		d.Volunteers = append(d.Volunteers, Option{Value: idString(v.ID), Label: v.No + " " + v.Name + "（" + v.SiteName + "）"})
 	}
@@ -949,7 +949,7 @@ func (s *Server) recNew(w http.ResponseWriter, r *http.Request) {
 	s.recRenderForm(w, r, formOf(vals), nil, http.StatusOK)
 }
 
-func recInput(f *Form) (volunteers.RecordInput, error) {
+func volRecInput(f *Form) (volunteers.RecordInput, error) {
 	var v app.Validation
 	num := func(name, label string) int {
 		sv := f.Get(name)
@@ -974,7 +974,7 @@ func recInput(f *Form) (volunteers.RecordInput, error) {
 
 func (s *Server) recCreate(w http.ResponseWriter, r *http.Request) {
 	f := newForm(r)
-	in, err := recInput(f)
+	in, err := volRecInput(f)
 	var rec *volunteers.ServiceRecord
 	if err == nil {
 		rec, err = s.Volunteers.CreateRecord(r.Context(), principalOf(r), in)
@@ -1014,7 +1014,7 @@ func (s *Server) recWritable(r *http.Request, id int64) (*volunteers.ServiceReco
 	return rec, nil
 }
 
-func recFormValues(x *volunteers.ServiceRecord) map[string]string {
+func volRecFormValues(x *volunteers.ServiceRecord) map[string]string {
 	m := map[string]string{"volunteer_id": idString(x.VolunteerID), "site_id": idString(x.SiteID),
 		"activity_name": x.ActivityName, "place": x.Place, "service_date": x.Date.String(), "start_time": x.Start,
 		"end_time": x.End, "late_minutes": strconv.Itoa(x.LateMinutes), "early_minutes": strconv.Itoa(x.EarlyMinutes),
@@ -1035,7 +1035,7 @@ func (s *Server) recEdit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	f := formOf(recFormValues(rec))
+	f := formOf(volRecFormValues(rec))
 	if rec.ExportedAt != nil {
 		f.Message = "该记录已导出到i志愿，不能再修改"
 	}
@@ -1045,7 +1045,7 @@ func (s *Server) recEdit(w http.ResponseWriter, r *http.Request) {
 func (s *Server) recUpdate(w http.ResponseWriter, r *http.Request) {
 	f := newForm(r)
 	id := volPathID(r, "id")
-	in, perr := recInput(f)
+	in, perr := volRecInput(f)
 	var rec *volunteers.ServiceRecord
 	var err error
 	if perr == nil {
@@ -1069,7 +1069,7 @@ func (s *Server) recUpdate(w http.ResponseWriter, r *http.Request) {
 	s.redirect(w, r, "/volunteer-services/"+idString(rec.ID), "已保存")
 }
 
-type recDetailPage struct {
+type volRecDetail struct {
 	R        *volunteers.ServiceRecord
 	CanWrite bool
 }
@@ -1083,7 +1083,7 @@ func (s *Server) recDetail(w http.ResponseWriter, r *http.Request) {
 	}
 	pg := s.page(r, "服务记录", Crumb{Label: "志愿者"}, Crumb{Label: "服务记录", Href: "/volunteer-services"},
 		Crumb{Label: rec.Date.String() + " " + rec.VolunteerName})
-	pg.Data = recDetailPage{R: rec, CanWrite: rec.ExportedAt == nil && p.Scope(volunteers.PermWrite).Allows(volSiteObj(p.OrgID, rec.SiteID))}
+	pg.Data = volRecDetail{R: rec, CanWrite: rec.ExportedAt == nil && p.Scope(volunteers.PermWrite).Allows(volSiteObj(p.OrgID, rec.SiteID))}
 	s.render(w, r, http.StatusOK, "volunteers/service", pg)
 }
 
@@ -1102,7 +1102,7 @@ func (s *Server) recDelete(w http.ResponseWriter, r *http.Request) {
 
 // ---- Managers, stars, reports ----
 
-type mgrPage struct {
+type volMgrData struct {
 	Managers []volunteers.Manager
 	Sites    []Option
 	Staff    []Option
@@ -1116,7 +1116,7 @@ func (s *Server) mgrRender(w http.ResponseWriter, r *http.Request, f *Form, code
 		s.fail(w, r, err)
 		return
 	}
-	d := mgrPage{Managers: ms, CanWrite: p.Can(volunteers.PermWrite)}
+	d := volMgrData{Managers: ms, CanWrite: p.Can(volunteers.PermWrite)}
 	if d.CanWrite {
 		sites, err := s.Volunteers.Sites(ctx, p, volunteers.PermWrite)
 		if err != nil {
@@ -1168,7 +1168,7 @@ func (s *Server) mgrRemove(w http.ResponseWriter, r *http.Request) {
 	s.redirect(w, r, "/volunteer-managers", "已取消志愿者管理员")
 }
 
-type starsPage struct {
+type volStarsData struct {
 	Current   []volunteers.Threshold
 	History   []volunteers.Threshold
 	CanConfig bool
@@ -1195,7 +1195,7 @@ func (s *Server) starsRender(w http.ResponseWriter, r *http.Request, f *Form, co
 	}
 	pg := s.page(r, "星级时数标准", Crumb{Label: "志愿者"}, Crumb{Label: "志愿者名册", Href: "/volunteers"}, Crumb{Label: "星级标准"})
 	pg.Form = f
-	pg.Data = starsPage{Current: cur, History: hist, CanConfig: p.Scope(volunteers.PermConfig).Has(authz.Org)}
+	pg.Data = volStarsData{Current: cur, History: hist, CanConfig: p.Scope(volunteers.PermConfig).Has(authz.Org)}
 	s.render(w, r, code, "volunteers/stars", pg)
 }
 
@@ -1323,7 +1323,7 @@ func (s *Server) volIdle(w http.ResponseWriter, r *http.Request) {
 
 // ---- i志愿 export ----
 
-type ivolPage struct {
+type volIvolData struct {
 	Pending    *volunteers.Pending
 	Activities []Option
 	Batches    ListView
@@ -1371,7 +1371,7 @@ func (s *Server) ivolRender(w http.ResponseWriter, r *http.Request, f *Form, cod
 	if f == nil {
 		f = formOf(map[string]string{"kind": volunteers.KindHours})
 	}
-	d := ivolPage{Pending: pend, Batches: buildList(r, def, q, batches, total), CanExport: canExport, Form: f}
+	d := volIvolData{Pending: pend, Batches: buildList(r, def, q, batches, total), CanExport: canExport, Form: f}
 	for _, a := range pend.ActivityNames() {
 		d.Activities = append(d.Activities, Option{Value: a, Label: a})
 	}
@@ -1395,7 +1395,7 @@ func (s *Server) ivolExport(w http.ResponseWriter, r *http.Request) {
 		s.ivolRender(w, r, f, http.StatusUnprocessableEntity)
 		return
 	}
-	s.writeExportFile(w, file)
+	s.volWriteExportFile(w, file)
 }
 
 func (s *Server) ivolBatch(w http.ResponseWriter, r *http.Request) {
@@ -1404,10 +1404,10 @@ func (s *Server) ivolBatch(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.writeExportFile(w, file)
+	s.volWriteExportFile(w, file)
 }
 
-func (s *Server) writeExportFile(w http.ResponseWriter, file *volunteers.ExportFile) {
+func (s *Server) volWriteExportFile(w http.ResponseWriter, file *volunteers.ExportFile) {
 	w.Header().Set("Content-Type", export.ContentTypeXLSX)
 	w.Header().Set("Content-Disposition", export.ContentDisposition(file.Name()))
 	w.Header().Set("Cache-Control", "no-store")

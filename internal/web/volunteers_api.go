@@ -89,7 +89,7 @@ func (s *Server) volunteerAPIRoutes() {
 			Param{Name: "registered", Desc: "yes：已注册i志愿；no：未注册", Type: "string"},
 			Param{Name: "stars", Desc: "最低星级", Type: "integer"})}, s.apiVolList)
 	api("POST", "/api/v1/volunteers", write, "", "登记志愿者",
-		&APIDoc{Request: volunteers.VolunteerInput{}, Response: volunteers.Volunteer{}}, s.apiVolCreate)
+		&APIDoc{Request: volunteers.VolunteerInput{}, Response: volunteers.Volunteer{}, Status: http.StatusCreated}, s.apiVolCreate)
 	api("GET", "/api/v1/volunteers/{id}", read, "volunteer", "志愿者档案（含表彰与服务证明）",
 		&APIDoc{Response: volAPIVolunteer{}}, s.apiVolGet)
 	api("PUT", "/api/v1/volunteers/{id}", write, "volunteer", "修改志愿者（证件号、电话、住址留空表示不变）",
@@ -97,9 +97,9 @@ func (s *Server) volunteerAPIRoutes() {
 	api("POST", "/api/v1/volunteers/{id}/reveal", reveal, "volunteer", "查看完整证件号、电话和住址（记入审计）",
 		&APIDoc{Response: volunteers.Revealed{}}, s.apiVolReveal)
 	api("POST", "/api/v1/volunteers/{id}/commendations", write, "volunteer", "登记表彰",
-		&APIDoc{Request: volunteers.CommendationInput{}, Response: []volunteers.Commendation{}}, s.apiVolCommend)
+		&APIDoc{Request: volunteers.CommendationInput{}, Response: []volunteers.Commendation{}, Status: http.StatusCreated}, s.apiVolCommend)
 	api("POST", "/api/v1/volunteers/{id}/certificates", write, "volunteer", "出具志愿服务记录证明",
-		&APIDoc{Request: volunteers.CertificateInput{}, Response: volunteers.Certificate{}}, s.apiVolCertify)
+		&APIDoc{Request: volunteers.CertificateInput{}, Response: volunteers.Certificate{}, Status: http.StatusCreated}, s.apiVolCertify)
 	api("GET", "/api/v1/volunteers/certificates/{id}", read, "volunteer_certificate", "志愿服务记录证明（证件号已遮盖）",
 		&APIDoc{Response: volunteers.Certificate{}}, s.apiVolCertificate)
 	api("POST", "/api/v1/volunteers/import", write, "", "从Excel导入志愿者（请求体为 .xlsx 文件；dry_run=1 只检查）",
@@ -108,7 +108,7 @@ func (s *Server) volunteerAPIRoutes() {
 	api("GET", "/api/v1/volunteers/teams", read, "", "服务队列表",
 		&APIDoc{Response: volAPIList[volunteers.Team]{}, Query: volListParams}, s.apiTeamList)
 	api("POST", "/api/v1/volunteers/teams", write, "", "新建服务队",
-		&APIDoc{Request: volunteers.TeamInput{}, Response: volAPITeam{}}, s.apiTeamCreate)
+		&APIDoc{Request: volunteers.TeamInput{}, Response: volAPITeam{}, Status: http.StatusCreated}, s.apiTeamCreate)
 	api("GET", "/api/v1/volunteers/teams/{id}", read, "volunteer_team", "服务队详情与队员",
 		&APIDoc{Response: volAPITeam{}}, s.apiTeamGet)
 	api("PUT", "/api/v1/volunteers/teams/{id}", write, "volunteer_team", "修改服务队",
@@ -121,10 +121,10 @@ func (s *Server) volunteerAPIRoutes() {
 	api("GET", "/api/v1/volunteers/services", read, "", "志愿服务记录",
 		&APIDoc{Response: volAPIRecords{}, Query: append(volListParams,
 			Param{Name: "volunteer", Desc: "志愿者 id", Type: "integer"}, Param{Name: "team", Desc: "服务队 id", Type: "integer"},
-			Param{Name: "from", Desc: "服务日期起", Type: "string"}, Param{Name: "to", Desc: "服务日期止", Type: "string"},
+			Param{Name: "from", Desc: "服务日期起", Type: "date"}, Param{Name: "to", Desc: "服务日期止", Type: "date"},
 			Param{Name: "exported", Desc: "yes：已导出i志愿；no：未导出", Type: "string"})}, s.apiRecList)
 	api("POST", "/api/v1/volunteers/services", write, "", "登记服务记录（同一志愿者时段不能重叠）",
-		&APIDoc{Request: volunteers.RecordInput{}, Response: volunteers.ServiceRecord{}}, s.apiRecCreate)
+		&APIDoc{Request: volunteers.RecordInput{}, Response: volunteers.ServiceRecord{}, Status: http.StatusCreated}, s.apiRecCreate)
 	api("GET", "/api/v1/volunteers/services/{id}", read, "volunteer_service", "服务记录详情",
 		&APIDoc{Response: volunteers.ServiceRecord{}}, s.apiRecGet)
 	api("PUT", "/api/v1/volunteers/services/{id}", write, "volunteer_service", "修改服务记录（已导出的不能改）",
@@ -137,22 +137,22 @@ func (s *Server) volunteerAPIRoutes() {
 	api("GET", "/api/v1/volunteers/managers", read, "", "各服务点志愿者管理员",
 		&APIDoc{Response: []volunteers.Manager{}, Query: []Param{{Name: "site", Desc: "服务点 id", Type: "integer"}}}, s.apiMgrList)
 	api("POST", "/api/v1/volunteers/managers", write, "", "设置志愿者管理员",
-		&APIDoc{Request: volAPIManager{}, Response: []volunteers.Manager{}}, s.apiMgrAdd)
+		&APIDoc{Request: volAPIManager{}, Response: []volunteers.Manager{}, Status: http.StatusCreated}, s.apiMgrAdd)
 	api("DELETE", "/api/v1/volunteers/managers/{site}/{staff}", write, "", "取消志愿者管理员",
-		&APIDoc{}, s.apiMgrRemove)
+		&APIDoc{Path: []Param{{Name: "site", Desc: "服务点 id", Type: "integer"}, {Name: "staff", Desc: "同工 id", Type: "integer"}}}, s.apiMgrRemove)
 	api("GET", "/api/v1/volunteers/stars", read, "", "当前有效的星级时数标准",
-		&APIDoc{Response: []volunteers.Threshold{}}, s.apiStars)
+		&APIDoc{Response: []volunteers.Threshold{}, Query: []Param{{Name: "date", Desc: "按此日期有效的标准，默认今天", Type: "date"}}}, s.apiStars)
 	api("PUT", "/api/v1/volunteers/stars", volunteers.PermConfig, "", "设置星级时数标准（自生效日期起）",
 		&APIDoc{Request: volunteers.ThresholdInput{}, Response: []volunteers.Threshold{}}, s.apiStarsSet)
 	api("GET", "/api/v1/volunteers/reports/unregistered", read, "", "未注册或登记不全的志愿者",
 		&APIDoc{Response: volAPIList[volunteers.Volunteer]{}, Query: volListParams}, s.apiVolUnregistered)
 	api("GET", "/api/v1/volunteers/reports/idle", read, "", "期间内无服务记录的队员",
 		&APIDoc{Response: volAPIList[volunteers.IdleMember]{}, Query: append(volListParams,
-			Param{Name: "from", Desc: "期间起，默认本月1日", Type: "string"}, Param{Name: "to", Desc: "期间止，默认今天", Type: "string"})}, s.apiVolIdle)
+			Param{Name: "from", Desc: "期间起，默认本月1日", Type: "date"}, Param{Name: "to", Desc: "期间止，默认今天", Type: "date"})}, s.apiVolIdle)
 	api("GET", "/api/v1/volunteers/ivol", read, "", "i志愿待导出记录与导出批次",
 		&APIDoc{Response: volAPIIvol{}}, s.apiIvol)
 	api("POST", "/api/v1/volunteers/ivol/export", reveal, "", "导出到i志愿并标记为已导出（含完整证件号码，记入审计）",
-		&APIDoc{Request: volunteers.ExportInput{}, Response: volAPIExport{}}, s.apiIvolExport)
+		&APIDoc{Request: volunteers.ExportInput{}, Response: volAPIExport{}, Status: http.StatusCreated}, s.apiIvolExport)
 }
 
 func (s *Server) apiVolList(w http.ResponseWriter, r *http.Request) {
@@ -291,8 +291,8 @@ func (s *Server) apiVolCertificate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, c)
 }
 
-// apiImport runs an import on the request body (an .xlsx file).
-func (s *Server) apiImport(w http.ResponseWriter, r *http.Request,
+// volAPIImport runs an import on the request body (an .xlsx file).
+func (s *Server) volAPIImport(w http.ResponseWriter, r *http.Request,
 	run func(ctx context.Context, p *authz.Principal, rd io.Reader, dryRun bool) (*volunteers.ImportResult, error)) {
 	r.Body = http.MaxBytesReader(w, r.Body, export.DefaultMaxBytes+1)
 	res, err := run(r.Context(), principalOf(r), r.Body, r.URL.Query().Get("dry_run") == "1")
@@ -311,11 +311,11 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request,
 }
 
 func (s *Server) apiVolImport(w http.ResponseWriter, r *http.Request) {
-	s.apiImport(w, r, s.Volunteers.ImportVolunteers)
+	s.volAPIImport(w, r, s.Volunteers.ImportVolunteers)
 }
 
 func (s *Server) apiRecImport(w http.ResponseWriter, r *http.Request) {
-	s.apiImport(w, r, s.Volunteers.ImportRecords)
+	s.volAPIImport(w, r, s.Volunteers.ImportRecords)
 }
 
 func (s *Server) apiTeamList(w http.ResponseWriter, r *http.Request) {

@@ -259,7 +259,7 @@ func TestServiceRecordPagesAndIvolExport(t *testing.T) {
 }
 
 // upload posts a file to an import form.
-func upload(t *testing.T, c *testenv.Client, path string, file []byte, dryRun bool) testenv.Response {
+func volUpload(t *testing.T, c *testenv.Client, path string, file []byte, dryRun bool) testenv.Response {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -272,7 +272,7 @@ func upload(t *testing.T, c *testenv.Client, path string, file []byte, dryRun bo
 	return c.Do("POST", path, &body, mw.FormDataContentType())
 }
 
-func sheet(t *testing.T, header []string, rows ...[]any) []byte {
+func volSheet(t *testing.T, header []string, rows ...[]any) []byte {
 	t.Helper()
 	cols := make([]export.Column, len(header))
 	for i, h := range header {
@@ -303,23 +303,23 @@ func TestVolunteerImportPage(t *testing.T) {
 			r[0], r[1], r[6] = name, site, phone
 			return r
 		}
-		bad := sheet(t, header, row("张三", "黄江镇北岸社区综合服务中心", "13500000001"), row("", "黄江镇北岸社区综合服务中心", "13500000002"),
+		bad := volSheet(t, header, row("张三", "黄江镇北岸社区综合服务中心", "13500000001"), row("", "黄江镇北岸社区综合服务中心", "13500000002"),
 			row("李四", "企石镇振华社区综合服务中心", "13500000003"), row("王五", "黄江镇北岸社区综合服务中心", "135"))
-		r := upload(t, c, "/volunteers/import", bad, true)
+		r := volUpload(t, c, "/volunteers/import", bad, true)
 		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "第 3 行") || !strings.Contains(r.Body, "第 4 行") ||
 			!strings.Contains(r.Body, "第 5 行") || strings.Contains(r.Body, "第 2 行") || !strings.Contains(r.Body, "未导入任何数据") {
 			t.Fatalf("dry run: %d %s", r.Status, r.Body)
 		}
-		r = upload(t, c, "/volunteers/import", bad, false)
+		r = volUpload(t, c, "/volunteers/import", bad, false)
 		if r.Status != http.StatusUnprocessableEntity || e.Count(`SELECT COUNT(*) FROM volunteers`) != 0 {
 			t.Fatalf("bad import wrote rows: %d", r.Status)
 		}
-		good := sheet(t, header, row("张三", "黄江镇北岸社区综合服务中心", "13500000001"), row("李四", "黄江镇北岸社区综合服务中心", "13500000003"))
-		if r := upload(t, c, "/volunteers/import", good, true); r.Status != 200 || !strings.Contains(r.Body, "检查通过") ||
+		good := volSheet(t, header, row("张三", "黄江镇北岸社区综合服务中心", "13500000001"), row("李四", "黄江镇北岸社区综合服务中心", "13500000003"))
+		if r := volUpload(t, c, "/volunteers/import", good, true); r.Status != 200 || !strings.Contains(r.Body, "检查通过") ||
 			e.Count(`SELECT COUNT(*) FROM volunteers`) != 0 {
 			t.Fatalf("clean dry run: %d", r.Status)
 		}
-		if r := upload(t, c, "/volunteers/import", good, false); r.Status != 200 || !strings.Contains(r.Body, "导入完成") ||
+		if r := volUpload(t, c, "/volunteers/import", good, false); r.Status != 200 || !strings.Contains(r.Body, "导入完成") ||
 			e.Count(`SELECT COUNT(*) FROM volunteers`) != 2 {
 			t.Fatalf("import: %d %s", r.Status, r.Body)
 		}
@@ -439,7 +439,7 @@ func TestVolunteerReminders(t *testing.T) {
 		hc = e.Login(v.head)
 		api := e.APIClient(v.head)
 		rem := api.Get("/api/v1/reminders")
-		if !strings.Contains(rem.Body, `"Rule":"purchaser_comm_missing"`) || !strings.Contains(rem.Body, `"Overdue":true`) {
+		if !strings.Contains(rem.Body, `"rule":"purchaser_comm_missing"`) || !strings.Contains(rem.Body, `"overdue":true`) {
 			t.Fatalf("overdue after month end: %s", rem.Body)
 		}
 		// A late record for March clears it.
