@@ -253,9 +253,7 @@ func (s *Service) checkRecordRefs(ctx context.Context, q db.Querier, p *authz.Pr
 		checkSite(ctx, q, p, PermWrite, in.SiteID, "site_id", v)
 	}
 	if in.TeamID != 0 {
-		var n int
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM volunteer_teams WHERE org_id = $1 AND id = $2`,
-			p.OrgID, in.TeamID).Scan(&n); err != nil || n == 0 {
+		if _, err := s.loadTeam(ctx, q, p, PermRead, in.TeamID); err != nil {
 			v.Add("team_id", "请选择有效的服务队")
 		}
 	}

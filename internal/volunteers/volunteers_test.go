@@ -138,6 +138,16 @@ func TestScope(t *testing.T) {
 		if _, err := f.svc.CreateRecord(f.ctx, wa, in); app.FieldErrors(err)["site_id"] == "" {
 			t.Fatalf("record at other site: %v", err)
 		}
+		// Nor put a record under another service point's team.
+		teamB, err := f.svc.CreateTeam(f.ctx, wb, volunteers.TeamInput{SiteID: f.siteB, Name: "乙队"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in = f.recordInput(va, "2026-03-01", "11:00", "12:00", "探访")
+		in.TeamID = teamB.ID
+		if _, err := f.svc.CreateRecord(f.ctx, wa, in); app.FieldErrors(err)["team_id"] == "" {
+			t.Fatalf("record under other site's team: %v", err)
+		}
 		if err := f.svc.DeleteRecord(f.ctx, wb, r.ID); app.ErrorCode(err) != app.ENotFound {
 			t.Fatalf("delete other site's record: %v", err)
 		}
