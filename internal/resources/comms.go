@@ -33,13 +33,13 @@ func (c Comm) MethodLabel() string { return Label(Methods, c.Method) }
 
 // CommInput records or edits a purchaser communication.
 type CommInput struct {
-	SiteID       int64    `json:"site_id"`
-	Date         app.Date `json:"comm_date"`
-	Contact      string   `json:"contact"`
-	Method       string   `json:"method"`
-	Content      string   `json:"content"`
-	FollowUp     bool     `json:"follow_up"`
-	FollowUpNote string   `json:"follow_up_note"`
+	SiteID       int64    `json:"site_id" doc:"服务点 id"`
+	Date         app.Date `json:"comm_date" doc:"沟通日期"`
+	Contact      string   `json:"contact" doc:"用人单位联系人"`
+	Method       string   `json:"method" doc:"沟通方式：visit（面谈）、phone（电话）、wechat（微信）、meeting（会议）、letter（书面）"`
+	Content      string   `json:"content" doc:"沟通内容"`
+	FollowUp     bool     `json:"follow_up" doc:"是否需要跟进"`
+	FollowUpNote string   `json:"follow_up_note" doc:"需跟进事项（需要跟进时必填）"`
 }
 
 func (in *CommInput) normalize(v *app.Validation, today app.Date) {

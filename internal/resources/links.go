@@ -37,16 +37,16 @@ func (l Link) KindLabel() string { return Label(Kinds, l.Kind) }
 
 // LinkInput registers or edits a resource link. Value is in fen.
 type LinkInput struct {
-	SiteID            int64   `json:"site_id"`
-	Month             string  `json:"month"`
-	Provider          string  `json:"provider"`
-	Kind              string  `json:"kind"`
-	Description       string  `json:"description"`
-	Value             app.Fen `json:"value_fen"`
-	Beneficiaries     int     `json:"beneficiaries"`
-	BeneficiariesNote string  `json:"beneficiaries_note"`
-	Contact           string  `json:"contact"`
-	Note              string  `json:"note"`
+	SiteID            int64   `json:"site_id" doc:"服务点 id"`
+	Month             string  `json:"month" doc:"月份，如 2026-03"`
+	Provider          string  `json:"provider" doc:"资源提供方"`
+	Kind              string  `json:"kind" doc:"资源类型：money（资金）、goods（物资）、venue（场地）、people（人力）、professional（专业服务）"`
+	Description       string  `json:"description" doc:"资源内容"`
+	Value             app.Fen `json:"value_fen" doc:"估算价值（分）"`
+	Beneficiaries     int     `json:"beneficiaries" doc:"受益人数"`
+	BeneficiariesNote string  `json:"beneficiaries_note" doc:"受益对象说明"`
+	Contact           string  `json:"contact" doc:"联系人"`
+	Note              string  `json:"note" doc:"备注"`
 }
 
 func (in *LinkInput) normalize(v *app.Validation, today app.Date) app.Date {

@@ -24,10 +24,10 @@ type Commendation struct {
 
 // CommendationInput records a commendation.
 type CommendationInput struct {
-	AwardedOn app.Date `json:"awarded_on"`
-	Title     string   `json:"title"`
-	Issuer    string   `json:"issuer"`
-	Note      string   `json:"note"`
+	AwardedOn app.Date `json:"awarded_on" doc:"表彰日期"`
+	Title     string   `json:"title" doc:"表彰名称"`
+	Issuer    string   `json:"issuer" doc:"表彰单位"`
+	Note      string   `json:"note" doc:"备注"`
 }
 
 // AddCommendation records a commendation of a volunteer.
@@ -112,10 +112,10 @@ type Certificate struct {
 
 // CertificateInput asks for a certificate over a period (blank: all records).
 type CertificateInput struct {
-	PeriodFrom app.Date `json:"period_from"`
-	PeriodTo   app.Date `json:"period_to"`
+	PeriodFrom app.Date `json:"period_from" doc:"服务期间起，留空为第一条记录的日期"`
+	PeriodTo   app.Date `json:"period_to" doc:"服务期间止，留空为最近一条记录的日期"`
 	// Content describes the service; blank builds it from the records.
-	Content string `json:"content"`
+	Content string `json:"content" doc:"服务内容，留空则按服务记录生成"`
 }
 
 // certificatePrefix builds the certificate word of an organization (绿叶证字)

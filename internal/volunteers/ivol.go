@@ -163,8 +163,8 @@ var registrationCols = []export.Column{
 // ExportInput chooses what to export: hours (optionally of one activity)
 // or registrations.
 type ExportInput struct {
-	Kind         string `json:"kind"`
-	ActivityName string `json:"activity_name"`
+	Kind         string `json:"kind" doc:"导出内容：hours（服务时数，默认）、registration（志愿者注册信息）"`
+	ActivityName string `json:"activity_name" doc:"只导出这个活动的服务时数（可选）"`
 }
 
 // Export takes every record in p's scope not yet exported, marks it with

@@ -58,23 +58,23 @@ func (r *ServiceRecord) LeadPhone() string { return r.leadPhone }
 // RecordInput creates or edits a service record. Times are "09:00"; the
 // service point defaults to the volunteer's.
 type RecordInput struct {
-	VolunteerID  int64    `json:"volunteer_id"`
-	SiteID       int64    `json:"site_id"`
-	TeamID       int64    `json:"team_id"`
-	ActivityID   int64    `json:"activity_id"`
-	ActivityName string   `json:"activity_name"`
-	Place        string   `json:"place"`
-	Date         app.Date `json:"service_date"`
-	Start        string   `json:"start_time"`
-	End          string   `json:"end_time"`
-	LateMinutes  int      `json:"late_minutes"`
-	EarlyMinutes int      `json:"early_minutes"`
-	Content      string   `json:"content"`
-	PeopleServed int      `json:"people_served"`
-	LeadName     string   `json:"lead_name"`
-	LeadPhone    string   `json:"lead_phone"`
-	Note         string   `json:"note"`
-	Version      int      `json:"version"`
+	VolunteerID  int64    `json:"volunteer_id" doc:"志愿者 id"`
+	SiteID       int64    `json:"site_id" doc:"组织服务点 id，默认为志愿者所属服务点"`
+	TeamID       int64    `json:"team_id" doc:"服务队 id"`
+	ActivityID   int64    `json:"activity_id" doc:"小组与活动模块中的活动 id（可选）"`
+	ActivityName string   `json:"activity_name" doc:"活动名称"`
+	Place        string   `json:"place" doc:"服务地点"`
+	Date         app.Date `json:"service_date" doc:"服务日期"`
+	Start        string   `json:"start_time" doc:"开始时间，如 09:00"`
+	End          string   `json:"end_time" doc:"结束时间，如 11:30"`
+	LateMinutes  int      `json:"late_minutes" doc:"迟到分钟，从时长中扣除"`
+	EarlyMinutes int      `json:"early_minutes" doc:"早退分钟，从时长中扣除"`
+	Content      string   `json:"content" doc:"服务内容"`
+	PeopleServed int      `json:"people_served" doc:"服务人数"`
+	LeadName     string   `json:"lead_name" doc:"活动负责人"`
+	LeadPhone    string   `json:"lead_phone" doc:"负责人电话"`
+	Note         string   `json:"note" doc:"备注"`
+	Version      int      `json:"version" doc:"修改时读到的版本号；0 表示不检查"`
 }
 
 var clockRE = regexp.MustCompile(`^(\d{1,2})[:：](\d{2})(?:[:：]\d{2})?$`)

@@ -111,8 +111,8 @@ func (s *Service) ThresholdHistory(ctx context.Context, p *authz.Principal) ([]T
 
 // ThresholdInput sets new thresholds from a date on: the hours of 1★ to 5★.
 type ThresholdInput struct {
-	ValidFrom app.Date `json:"valid_from"`
-	Hours     [5]int64 `json:"hours"`
+	ValidFrom app.Date `json:"valid_from" doc:"生效日期"`
+	Hours     [5]int64 `json:"hours" doc:"一星至五星所需的累计服务时数（小时），须逐级递增"`
 }
 
 // SetThresholds records the organization's thresholds in force from

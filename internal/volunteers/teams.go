@@ -44,13 +44,13 @@ type Member struct {
 
 // TeamInput creates or edits a team.
 type TeamInput struct {
-	SiteID        int64  `json:"site_id"`
-	Name          string `json:"name"`
-	LeaderID      int64  `json:"leader_id"`
-	QQGroup       string `json:"qq_group"`
-	PublicAccount string `json:"public_account"`
-	Note          string `json:"note"`
-	Status        string `json:"status"`
+	SiteID        int64  `json:"site_id" doc:"所属服务点 id"`
+	Name          string `json:"name" doc:"服务队名称"`
+	LeaderID      int64  `json:"leader_id" doc:"队长（志愿者 id），会自动加入本队"`
+	QQGroup       string `json:"qq_group" doc:"QQ群"`
+	PublicAccount string `json:"public_account" doc:"公众号"`
+	Note          string `json:"note" doc:"简介与备注"`
+	Status        string `json:"status" doc:"状态：active（活跃）、inactive（停止）"`
 }
 
 func (in *TeamInput) normalize(v *app.Validation) {

@@ -136,25 +136,25 @@ type Revealed struct {
 // VolunteerInput registers or edits a volunteer. On edit, an empty
 // id_number, phone or address keeps the stored value.
 type VolunteerInput struct {
-	SiteID     int64    `json:"site_id"`
-	Name       string   `json:"name"`
-	Gender     string   `json:"gender"`
-	BirthMonth string   `json:"birth_month"`
-	IDType     string   `json:"id_type"`
-	IDNumber   string   `json:"id_number"`
-	Phone      string   `json:"phone"`
-	Skills     string   `json:"skills"`
-	IvolID     string   `json:"ivol_id"`
-	JoinedOn   app.Date `json:"joined_on"`
-	Status     string   `json:"status"`
-	Consent    bool     `json:"consent"`
-	ConsentOn  app.Date `json:"consent_on"`
-	Address    string   `json:"address"`
-	Employer   string   `json:"employer"`
-	Education  string   `json:"education"`
-	Note       string   `json:"note"`
+	SiteID     int64    `json:"site_id" doc:"所属服务点 id"`
+	Name       string   `json:"name" doc:"姓名"`
+	Gender     string   `json:"gender" doc:"性别：男、女；填写居民身份证时可留空"`
+	BirthMonth string   `json:"birth_month" doc:"出生年月，如 1990-05；填写居民身份证时可留空"`
+	IDType     string   `json:"id_type" doc:"证件类型：resident_id（居民身份证）、hk_macao、taiwan、passport、foreign_pr、other"`
+	IDNumber   string   `json:"id_number" doc:"证件号码；修改时留空表示不变"`
+	Phone      string   `json:"phone" doc:"手机号码；修改时留空表示不变"`
+	Skills     string   `json:"skills" doc:"服务技能"`
+	IvolID     string   `json:"ivol_id" doc:"i志愿编号"`
+	JoinedOn   app.Date `json:"joined_on" doc:"登记日期，默认今天"`
+	Status     string   `json:"status" doc:"状态：active（在册）、inactive（退出）"`
+	Consent    bool     `json:"consent" doc:"志愿者是否同意登记其他个人信息"`
+	ConsentOn  app.Date `json:"consent_on" doc:"同意日期"`
+	Address    string   `json:"address" doc:"住址（须经同意；修改时留空表示不变）"`
+	Employer   string   `json:"employer" doc:"工作单位或学校（须经同意）"`
+	Education  string   `json:"education" doc:"学历（须经同意）"`
+	Note       string   `json:"note" doc:"备注"`
 	// Version is the version the editor saw; 0 skips the check.
-	Version int `json:"version"`
+	Version int `json:"version" doc:"修改时读到的版本号，用于防止覆盖他人的修改；0 表示不检查"`
 }
 
 var (
