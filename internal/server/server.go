@@ -15,6 +15,7 @@ import (
 	"shegong/internal/auth"
 	"shegong/internal/cases"
 	"shegong/internal/db"
+	"shegong/internal/groups"
 	"shegong/internal/org"
 	"shegong/internal/pii"
 	"shegong/internal/reminder"
@@ -46,6 +47,7 @@ type System struct {
 	Org        *org.Service
 	Approvals  *approval.Service
 	General    *general.Service
+	Groups     *groups.Service
 	Cipher     *pii.Cipher
 	Clients    *cases.ClientService
 	Volunteers *volunteers.Service
@@ -113,12 +115,16 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 	sys.Clients = cases.NewClientService(d, cfg.Now, sys.Cipher)
 	sys.Volunteers = volunteers.New(d, cfg.Now, sys.Cipher)
 	sys.Resources = resources.New(d, cfg.Now)
-	sys.Reminders = reminder.New(d, cfg.Now, org.ContractYearRule{Days: 30},
+	sys.Approvals = approval.New(d, cfg.Now)
+	sys.General = general.New(d, cfg.Now, sys.Approvals)
+	sys.Groups = groups.New(d, cfg.Now)
+	// One rule per line.
+	sys.Reminders = reminder.New(d, cfg.Now,
+		org.ContractYearRule{Days: 30},
+		groups.GroupReportRule{},
 		resources.LinkRule{},
 		resources.CommRule{},
 	)
-	sys.Approvals = approval.New(d, cfg.Now)
-	sys.General = general.New(d, cfg.Now, sys.Approvals)
 	// One field per line, so that adding a business area is a one-line change.
 	sys.Web, err = web.New(web.Deps{
 		DB:            d,
@@ -131,6 +137,7 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 		Approvals:     sys.Approvals,
 		General:       sys.General,
 		Clients:       sys.Clients,
+		Groups:        sys.Groups,
 		Volunteers:    sys.Volunteers,
 		Resources:     sys.Resources,
 		SecureCookies: cfg.SecureCookies,

@@ -429,7 +429,7 @@ func TestTeamsAndManagers(t *testing.T) {
 func TestReportsAndStatistics(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := setup(t, d)
-		w := f.user(f.org, authz.RoleWorker, f.siteA, f.siteB)
+		w := f.user(f.org, authz.RoleServiceHead)
 		full := f.volunteer(w, f.siteA, "完整", 1, true)
 		f.exec(`UPDATE volunteers SET id_number_enc = 'x', id_number_mask = 'x' WHERE id = $1`, full.ID)
 		noIvol := f.volunteer(w, f.siteA, "未注册", 2, false)

@@ -158,8 +158,6 @@ func contactOptions(withUnchecked bool) []Option {
 var clientStatusOptions = []Option{{cases.ClientActive, cases.ClientStatusLabel(cases.ClientActive)},
 	{cases.ClientInactive, cases.ClientStatusLabel(cases.ClientInactive)}}
 
-var genderOptions = []Option{{"男", "男"}, {"女", "女"}}
-
 func guardianOptions() []Option {
 	out := make([]Option, len(cases.GuardianRelations))
 	for i, r := range cases.GuardianRelations {
@@ -446,15 +444,6 @@ func (s *Server) clientUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.redirect(w, r, "/clients/"+idString(c.ID), "已保存")
-}
-
-// formStatus is the status of a form shown again after err: 409 for a
-// conflict (duplicate, stale version), 422 for bad input.
-func formStatus(err error) int {
-	if app.ErrorCode(err) == app.EConflict {
-		return http.StatusConflict
-	}
-	return http.StatusUnprocessableEntity
 }
 
 // ---- detail and reveal ----

@@ -205,3 +205,15 @@ func withParseErrors(parse *app.Validation, err error) error {
 	}
 	return v.Err()
 }
+
+// formStatus is the status of a form shown again after err: 409 for a
+// conflict (edited by someone else, duplicate), 422 for bad input.
+func formStatus(err error) int {
+	if app.ErrorCode(err) == app.EConflict {
+		return http.StatusConflict
+	}
+	return http.StatusUnprocessableEntity
+}
+
+// genderOptions are the choices of a gender field.
+var genderOptions = []Option{{"男", "男"}, {"女", "女"}}

@@ -23,6 +23,8 @@ func (s *Server) routes() {
 	s.apiDocRoutes()
 	s.approvalRoutes()
 	s.clientRoutes()
+	s.peopleRoutes()
+	s.groupAreaRoutes()
 	s.volunteerRoutes()
 	s.resourceRoutes()
 }

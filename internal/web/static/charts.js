@@ -1,0 +1,44 @@
+// Bar charts without inline script (the CSP forbids it): an element with
+// data-chart="ID" is drawn from the JSON in <script type="application/json"
+// id="ID">: {categories: [...], series: [{name, data: [...]}], stacked}.
+// The table next to each chart carries the same numbers for screen readers
+// and printing.
+(function () {
+  function draw(el) {
+    var src = document.getElementById(el.getAttribute("data-chart"));
+    if (!src || !window.echarts) {
+      return;
+    }
+    var d;
+    try {
+      d = JSON.parse(src.textContent);
+    } catch (e) {
+      return;
+    }
+    el.style.height = (el.getAttribute("data-height") || "320") + "px";
+    var chart = window.echarts.init(el);
+    var rotate = d.categories.length > 6 ? 30 : 0;
+    chart.setOption({
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      legend: { top: 0 },
+      grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: d.categories, axisLabel: { interval: 0, rotate: rotate } },
+      yAxis: { type: "value", minInterval: 1 },
+      series: d.series.map(function (s) {
+        return { name: s.name, type: "bar", stack: d.stacked ? "total" : undefined, data: s.data, barMaxWidth: 40 };
+      })
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+  function init() {
+    var els = document.querySelectorAll("[data-chart]");
+    for (var i = 0; i < els.length; i++) {
+      draw(els[i]);
+    }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
