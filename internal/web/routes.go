@@ -25,6 +25,7 @@ func (s *Server) routes() {
 	s.clientRoutes()
 	s.peopleRoutes()
 	s.groupAreaRoutes()
+	s.orgStructureRoutes()
 	s.volunteerRoutes()
 	s.resourceRoutes()
 }
