@@ -331,10 +331,27 @@ func TestSQLiteRestoreRefusesBadFiles(t *testing.T) {
 	for i := 4096; i < len(schema) && i < 4096*40; i += 4096 {
 		copy(schema[i+100:i+400], strings.Repeat("\xff", 300))
 	}
-	// Broken data: the last page's cell pointers point nowhere.
+	// Broken data: a table leaf page's cell pointers point nowhere. The page
+	// is the first leaf from the audit log's root on, not the file's last
+	// page, which later migrations turn into a schema page.
+	var root int
+	g, _ := sql.Open("sqlite", "file:"+good+"?mode=ro")
+	if err := g.QueryRow(`SELECT rootpage FROM sqlite_master WHERE name = 'audit_log'`).Scan(&root); err != nil {
+		t.Fatal(err)
+	}
+	g.Close()
 	data := append([]byte(nil), raw...)
-	last := len(data) - 4096
-	copy(data[last+8:last+40], strings.Repeat("\xf0", 32))
+	leaf := -1
+	for p := root; p*4096 <= len(data); p++ {
+		if data[(p-1)*4096] == 0x0d { // a table leaf page
+			leaf = (p - 1) * 4096
+			break
+		}
+	}
+	if leaf < 0 {
+		t.Fatal("no leaf page of the audit log in the backup")
+	}
+	copy(data[leaf+8:leaf+40], strings.Repeat("\xf0", 32))
 	cases := []struct {
 		file, want string
 	}{

@@ -683,7 +683,6 @@ func (s *Service) CreateStaff(ctx context.Context, p *authz.Principal, in StaffI
 	return id, err
 }
 
-
 // UpdateStaff edits a staff record. in.Version must be the version that was
 // read; a record changed meanwhile is a conflict, never silently overwritten.
 func (s *Service) UpdateStaff(ctx context.Context, p *authz.Principal, id int64, in StaffInput) error {

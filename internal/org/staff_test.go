@@ -131,7 +131,6 @@ func (f *fx) staff(p *authz.Principal, no, name, title string, site int64, mods 
 	return id
 }
 
-
 func wantField(t *testing.T, err error, field, contains string) {
 	t.Helper()
 	msg, ok := app.FieldErrors(err)[field]

@@ -19,6 +19,8 @@ import (
 	"shegong/internal/org"
 	"shegong/internal/pii"
 	"shegong/internal/reminder"
+	"shegong/internal/resources"
+	"shegong/internal/volunteers"
 	"shegong/internal/web"
 )
 
@@ -38,17 +40,19 @@ type Config struct {
 
 // System is a built, migrated system ready to serve.
 type System struct {
-	Cfg       Config
-	DB        *db.DB
-	Auth      *auth.Service
-	Reminders *reminder.Engine
-	Org       *org.Service
-	Approvals *approval.Service
-	General   *general.Service
-	Groups    *groups.Service
-	Cipher    *pii.Cipher
-	Clients   *cases.ClientService
-	Web       *web.Server
+	Cfg        Config
+	DB         *db.DB
+	Auth       *auth.Service
+	Reminders  *reminder.Engine
+	Org        *org.Service
+	Approvals  *approval.Service
+	General    *general.Service
+	Groups     *groups.Service
+	Cipher     *pii.Cipher
+	Clients    *cases.ClientService
+	Volunteers *volunteers.Service
+	Resources  *resources.Service
+	Web        *web.Server
 }
 
 // DSN returns the configured DSN or the SQLite file in the data folder.
@@ -109,6 +113,8 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 	sys.Auth = auth.New(d, cfg.Now, cfg.Auth)
 	sys.Org = org.New(d, cfg.Now)
 	sys.Clients = cases.NewClientService(d, cfg.Now, sys.Cipher)
+	sys.Volunteers = volunteers.New(d, cfg.Now, sys.Cipher)
+	sys.Resources = resources.New(d, cfg.Now)
 	sys.Approvals = approval.New(d, cfg.Now)
 	sys.General = general.New(d, cfg.Now, sys.Approvals)
 	sys.Groups = groups.New(d, cfg.Now)
@@ -116,6 +122,8 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 	sys.Reminders = reminder.New(d, cfg.Now,
 		org.ContractYearRule{Days: 30},
 		groups.GroupReportRule{},
+		resources.LinkRule{},
+		resources.CommRule{},
 	)
 	// One field per line, so that adding a business area is a one-line change.
 	sys.Web, err = web.New(web.Deps{
@@ -130,6 +138,8 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 		General:       sys.General,
 		Clients:       sys.Clients,
 		Groups:        sys.Groups,
+		Volunteers:    sys.Volunteers,
+		Resources:     sys.Resources,
 		SecureCookies: cfg.SecureCookies,
 	})
 	if err != nil {

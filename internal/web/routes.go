@@ -26,6 +26,8 @@ func (s *Server) routes() {
 	s.peopleRoutes()
 	s.groupAreaRoutes()
 	s.orgStructureRoutes()
+	s.volunteerRoutes()
+	s.resourceRoutes()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

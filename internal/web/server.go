@@ -27,6 +27,8 @@ import (
 	"shegong/internal/org"
 	"shegong/internal/pii"
 	"shegong/internal/reminder"
+	"shegong/internal/resources"
+	"shegong/internal/volunteers"
 )
 
 // Deps are the services the web layer calls.
@@ -44,6 +46,9 @@ type Deps struct {
 	Clients *cases.ClientService
 	// Reminders computes each user's reminders for the home page.
 	Reminders *reminder.Engine
+	// Volunteers and Resources serve the volunteer and resource areas.
+	Volunteers *volunteers.Service
+	Resources  *resources.Service
 	// Home holds the business areas' contributions to the home page.
 	Home []HomeParts
 	// TodoCount counts the user's waiting to-dos for the top bar.

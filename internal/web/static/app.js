@@ -13,3 +13,9 @@ document.addEventListener("click", function (e) {
     e.preventDefault();
   }
 }, true);
+// Print buttons (data-print) open the browser's print dialog.
+document.addEventListener("click", function (e) {
+  if (e.target.closest("[data-print]")) {
+    window.print();
+  }
+});
