@@ -7,6 +7,7 @@ import (
 	"shegong/internal/app"
 	"shegong/internal/db"
 	"shegong/internal/groups"
+	"shegong/internal/volunteers"
 )
 
 // Scope is what a figure covers: one organization and, optionally, one
@@ -86,6 +87,10 @@ var Figures = []*Figure{
 		Count: groupCount(groups.Activities), Records: groupRecords(groups.ActivityRecords, activityHref)},
 	{Key: "activity_participants", Label: "活动参与人数", Unit: "人", Definition: groups.DefActivityParticipants, ValueLabel: "参与人数",
 		Count: groupCount(groups.ActivityParticipants), Records: groupRecords(groups.ParticipantRecords, activityHref)},
+	{Key: "volunteer_person_times", Label: "义工人次", Unit: "人次", Definition: volunteers.DefVolunteerPersonTimes, ValueLabel: "计数",
+		Count: volunteerCount(false), Records: volunteerRecords(false)},
+	{Key: "volunteer_hours", Label: "义工服务时数", Unit: "小时", Definition: volunteers.DefVolunteerHours, ValueLabel: "服务时长（分钟）",
+		Minutes: true, Count: volunteerCount(true), Records: volunteerRecords(true)},
 	{Key: "publicity_materials", Label: "宣传品", Unit: "份", Definition: groups.DefPublicityMaterials, ValueLabel: "海报与单张",
 		Count: groupCount(groups.PublicityMaterials), Records: groupRecords(groups.PublicityRecords, activityHref)},
 }
@@ -125,8 +130,50 @@ func groupRecords(list func(context.Context, db.Querier, groups.CountFilter, app
 	}
 }
 
-func groupHref(r groups.CountedRecord) string    { return fmt.Sprintf("/groups/%d", r.ID) }
-func sessionHref(r groups.CountedRecord) string  { return fmt.Sprintf("/groups/%d/sessions/%d", r.GroupID, r.ID) }
+func (s Scope) volunteers() volunteers.CountFilter {
+	return volunteers.CountFilter{OrgID: s.OrgID, SiteID: s.SiteID, ProjectID: s.ProjectID, StaffID: s.StaffID}
+}
+
+// volunteerCount counts person-times, or minutes when minutes is set.
+func volunteerCount(minutes bool) func(context.Context, db.Querier, Scope, app.Date, app.Date) (int64, error) {
+	return func(ctx context.Context, q db.Querier, s Scope, from, to app.Date) (int64, error) {
+		if minutes {
+			m, err := volunteers.HoursFor(ctx, q, s.volunteers(), from, to)
+			return int64(m), err
+		}
+		n, err := volunteers.PersonTimesFor(ctx, q, s.volunteers(), from, to)
+		return int64(n), err
+	}
+}
+
+// volunteerRecords lists the service records; each adds one person-time,
+// or its minutes when minutes is set.
+func volunteerRecords(minutes bool) func(context.Context, db.Querier, Scope, app.Date, app.Date, app.ListQuery) ([]Record, int, error) {
+	return func(ctx context.Context, q db.Querier, s Scope, from, to app.Date, lq app.ListQuery) ([]Record, int, error) {
+		rows, total, err := volunteers.CountedRecords(ctx, q, s.volunteers(), from, to, lq)
+		if err != nil {
+			return nil, 0, err
+		}
+		out := make([]Record, len(rows))
+		for i, r := range rows {
+			detail := r.Name
+			if r.Team != "" {
+				detail += " · " + r.Team
+			}
+			out[i] = Record{ID: r.ID, Date: r.Date, Title: r.Activity, Detail: detail, SiteID: r.SiteID, Site: r.SiteName,
+				Staff: r.Recorder, Value: 1, Href: fmt.Sprintf("/volunteer-services/%d", r.ID)}
+			if minutes {
+				out[i].Value = int64(r.Minutes)
+			}
+		}
+		return out, total, nil
+	}
+}
+
+func groupHref(r groups.CountedRecord) string { return fmt.Sprintf("/groups/%d", r.ID) }
+func sessionHref(r groups.CountedRecord) string {
+	return fmt.Sprintf("/groups/%d/sessions/%d", r.GroupID, r.ID)
+}
 func activityHref(r groups.CountedRecord) string { return fmt.Sprintf("/activities/%d", r.ID) }
 
 func groupDigits(n int64) string {

@@ -13,6 +13,7 @@ import (
 	"shegong/internal/app"
 	"shegong/internal/authz"
 	"shegong/internal/db"
+	"shegong/internal/volunteers"
 )
 
 // Service answers the statistics questions. HTML and JSON handlers both
@@ -67,9 +68,30 @@ type FigureValue struct {
 
 // Report is the figures of one period and scope.
 type Report struct {
-	Period  Period        `json:"period"`
-	Scope   ScopeInfo     `json:"scope"`
-	Figures []FigureValue `json:"figures"`
+	Period     Period        `json:"period"`
+	Scope      ScopeInfo     `json:"scope"`
+	Figures    []FigureValue `json:"figures"`
+	Volunteers Volunteers    `json:"volunteers"`
+}
+
+// Volunteers is the volunteer detail of a report: how many different
+// volunteers served, and each team's share.
+type Volunteers struct {
+	Distinct           int         `json:"distinct" doc:"服务义工人数"`
+	DistinctDefinition string      `json:"distinct_definition"`
+	Teams              []TeamHours `json:"teams"`
+}
+
+// TeamHours is one volunteer team's service in the period.
+type TeamHours struct {
+	TeamID      int64   `json:"team_id" doc:"0 表示未归属服务队"`
+	TeamName    string  `json:"team_name"`
+	SiteName    string  `json:"site_name" doc:"服务队所属服务点"`
+	PersonTimes int     `json:"person_times"`
+	Volunteers  int     `json:"volunteers"`
+	Minutes     int64   `json:"minutes"`
+	Hours       float64 `json:"hours"`
+	Display     string  `json:"display" doc:"时数显示文本"`
 }
 
 // Row is one row of a table by month or by service point.
@@ -254,7 +276,30 @@ func (s *Service) Report(ctx context.Context, p *authz.Principal, q Query) (*Rep
 	for i, c := range columns() {
 		r.Figures = append(r.Figures, FigureValue{Column: c, Amount: vals[i]})
 	}
+	if r.Volunteers, err = s.volunteers(ctx, scope, q.Period); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// volunteers counts the different volunteers and each team's hours.
+func (s *Service) volunteers(ctx context.Context, scope Scope, p Period) (Volunteers, error) {
+	v := Volunteers{DistinctDefinition: volunteers.DefDistinctVolunteers, Teams: []TeamHours{}}
+	var err error
+	if v.Distinct, err = volunteers.DistinctFor(ctx, s.DB.R, scope.volunteers(), p.From, p.To); err != nil {
+		return v, err
+	}
+	teams, err := volunteers.HoursByTeamFor(ctx, s.DB.R, scope.volunteers(), p.From, p.To)
+	if err != nil {
+		return v, err
+	}
+	hours, _ := FigureByKey("volunteer_hours")
+	for _, t := range teams {
+		m := int64(t.Minutes)
+		v.Teams = append(v.Teams, TeamHours{TeamID: t.TeamID, TeamName: t.TeamName, SiteName: t.SiteName,
+			PersonTimes: t.PersonTimes, Volunteers: t.Volunteers, Minutes: m, Hours: hours.Number(m), Display: hours.Format(m)})
+	}
+	return v, nil
 }
 
 // ByMonth counts every figure for each month of the period (each year

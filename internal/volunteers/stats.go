@@ -12,61 +12,30 @@ import (
 // Each takes an organization, an optional service point (0: all) and a
 // date range of service dates, inclusive at both ends (a zero date leaves
 // that end open). They read the records as they are; the caller decides
-// who may see the figures.
+// who may see the figures. The queries live in stats_counts.go, which also
+// narrows by project and worker.
 
 // statsWhere builds the shared condition over volunteer_services r.
 func statsWhere(orgID, siteID int64, from, to app.Date) (string, app.Args) {
-	var args app.Args
-	w := "r.org_id = " + args.Add(orgID)
-	if siteID != 0 {
-		w += " AND r.site_id = " + args.Add(siteID)
-	}
-	if !from.IsZero() {
-		w += " AND r.service_date >= " + args.Add(from)
-	}
-	if !to.IsZero() {
-		w += " AND r.service_date <= " + args.Add(to)
-	}
-	return w, args
+	return CountFilter{OrgID: orgID, SiteID: siteID}.where(from, to)
 }
 
 // VolunteerPersonTimes is 义工人次: the number of service records in the
 // period (one volunteer serving at one activity on one day counts once).
 func VolunteerPersonTimes(ctx context.Context, q db.Querier, orgID, siteID int64, from, to app.Date) (int, error) {
-	w, args := statsWhere(orgID, siteID, from, to)
-	var n int
-	// 人次 = COUNT of service records.
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM volunteer_services r WHERE `+w, args...).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("volunteers: person-times: %w", err)
-	}
-	return n, nil
+	return PersonTimesFor(ctx, q, CountFilter{OrgID: orgID, SiteID: siteID}, from, to)
 }
 
 // VolunteerHours is 服务时数: the sum of the records' minutes; hours are
 // that sum / 60, computed once from the exact total (Minutes.Hours).
 func VolunteerHours(ctx context.Context, q db.Querier, orgID, siteID int64, from, to app.Date) (Minutes, error) {
-	w, args := statsWhere(orgID, siteID, from, to)
-	var m Minutes
-	// 时数 = SUM(minutes) / 60, never a sum of rounded hours.
-	err := q.QueryRowContext(ctx, `SELECT CAST(COALESCE(SUM(r.minutes), 0) AS BIGINT) FROM volunteer_services r WHERE `+w, args...).Scan(&m)
-	if err != nil {
-		return 0, fmt.Errorf("volunteers: hours: %w", err)
-	}
-	return m, nil
+	return HoursFor(ctx, q, CountFilter{OrgID: orgID, SiteID: siteID}, from, to)
 }
 
 // DistinctVolunteers is 服务人数: the number of different volunteers with at
 // least one service record in the period.
 func DistinctVolunteers(ctx context.Context, q db.Querier, orgID, siteID int64, from, to app.Date) (int, error) {
-	w, args := statsWhere(orgID, siteID, from, to)
-	var n int
-	// 人数 = COUNT of DISTINCT volunteers among the records.
-	err := q.QueryRowContext(ctx, `SELECT COUNT(DISTINCT r.volunteer_id) FROM volunteer_services r WHERE `+w, args...).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("volunteers: distinct volunteers: %w", err)
-	}
-	return n, nil
+	return DistinctFor(ctx, q, CountFilter{OrgID: orgID, SiteID: siteID}, from, to)
 }
 
 // TeamHours is one team's share of the service in a period. TeamID 0
@@ -85,6 +54,11 @@ type TeamHours struct {
 // per team the records were made under, largest first.
 func HoursByTeam(ctx context.Context, q db.Querier, orgID, siteID int64, from, to app.Date) ([]TeamHours, error) {
 	w, args := statsWhere(orgID, siteID, from, to)
+	return hoursByTeam(ctx, q, w, args)
+}
+
+// hoursByTeam groups the records matching w by team.
+func hoursByTeam(ctx context.Context, q db.Querier, w string, args app.Args) ([]TeamHours, error) {
 	// Per team: COUNT(*) person-times, COUNT(DISTINCT volunteer) people, SUM(minutes) time.
 	rows, err := q.QueryContext(ctx, `SELECT COALESCE(r.team_id, 0), COALESCE(t.name, '未归属服务队'), COALESCE(t.site_id, 0),
 		COALESCE(s.name, ''), COUNT(*), COUNT(DISTINCT r.volunteer_id), CAST(SUM(r.minutes) AS BIGINT)
