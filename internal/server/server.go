@@ -46,6 +46,7 @@ type System struct {
 	General   *general.Service
 	Cipher    *pii.Cipher
 	Clients   *cases.ClientService
+	Cases     *cases.CaseService
 	Web       *web.Server
 }
 
@@ -107,9 +108,15 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 	sys.Auth = auth.New(d, cfg.Now, cfg.Auth)
 	sys.Org = org.New(d, cfg.Now)
 	sys.Clients = cases.NewClientService(d, cfg.Now, sys.Cipher)
-	sys.Reminders = reminder.New(d, cfg.Now, org.ContractYearRule{Days: 30})
+	sys.Reminders = reminder.New(d, cfg.Now, org.ContractYearRule{Days: 30},
+		cases.FollowupRule{},
+		cases.SuperviseeRule{},
+		cases.PostClosureRule{},
+		cases.ApprovalRule{},
+	)
 	sys.Approvals = approval.New(d, cfg.Now)
 	sys.General = general.New(d, cfg.Now, sys.Approvals)
+	sys.Cases = cases.NewCaseService(d, cfg.Now, sys.Approvals, sys.Clients)
 	// One field per line, so that adding a business area is a one-line change.
 	sys.Web, err = web.New(web.Deps{
 		DB:            d,
@@ -122,6 +129,8 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 		Approvals:     sys.Approvals,
 		General:       sys.General,
 		Clients:       sys.Clients,
+		Cases:         sys.Cases,
+		Home:          []web.HomeParts{web.CaseHome(sys.Cases)},
 		SecureCookies: cfg.SecureCookies,
 	})
 	if err != nil {

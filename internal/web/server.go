@@ -39,6 +39,9 @@ type Deps struct {
 	Cipher *pii.Cipher
 	// Clients is the client register.
 	Clients *cases.ClientService
+	// Cases is the casework service (case files, follow-ups, referrals,
+	// closures, reports).
+	Cases *cases.CaseService
 	// Reminders computes each user's reminders for the home page.
 	Reminders *reminder.Engine
 	// Home holds the business areas' contributions to the home page.

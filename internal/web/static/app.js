@@ -13,3 +13,9 @@ document.addEventListener("click", function (e) {
     e.preventDefault();
   }
 }, true);
+// Print buttons (the case file, the referral letter).
+document.addEventListener("click", function (e) {
+  if (e.target.closest("[data-print]")) {
+    window.print();
+  }
+});
