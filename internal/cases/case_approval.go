@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"shegong/internal/app"
 	"shegong/internal/approval"
@@ -164,15 +165,27 @@ func (s *CaseService) SubmitOpen(ctx context.Context, p *authz.Principal, id int
 		if err := s.checkConsent(ctx, tx, c); err != nil {
 			return err
 		}
-		if _, err := s.request(ctx, tx, p, c, KindOpen, in.Comment); err != nil {
+		a, err := s.request(ctx, tx, p, c, KindOpen, in.Comment)
+		if err != nil {
 			return err
 		}
-		return bumpCase(ctx, tx, c, now, StatePendingOpen, "")
+		if err := bumpCase(ctx, tx, c, now, StatePendingOpen, ""); err != nil {
+			return err
+		}
+		return logNote(ctx, tx, c, now, p.UserID, p.Username, "open_submit", submitted("开案申请", a), in.Comment)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.Get(ctx, p, id)
+}
+
+// submitted names a submission or a resubmission in the case history.
+func submitted(what string, a *approval.Approval) string {
+	if a.Round > 1 {
+		return "修改后重新提交" + what
+	}
+	return "提交" + what
 }
 
 // checkConsent refuses when the client's consent does not allow opening.
@@ -277,18 +290,28 @@ func (s *CaseService) Withdraw(ctx context.Context, p *authz.Principal, id int64
 	return s.Get(ctx, p, id)
 }
 
-const sqlLastActor = `SELECT e.user_id, u.username FROM approval_events e
+const sqlLastActor = `SELECT e.user_id, u.username, e.comment FROM approval_events e
 	JOIN users u ON u.org_id = e.org_id AND u.id = e.user_id
 	WHERE e.org_id = $1 AND e.approval_id = $2 ORDER BY e.id DESC LIMIT 1`
 
-// decider is whoever gave the request its outcome, for the case history.
-func decider(ctx context.Context, q db.Querier, a *approval.Approval) (int64, string) {
-	var id int64
-	var name string
-	if err := q.QueryRowContext(ctx, sqlLastActor, a.OrgID, a.ID).Scan(&id, &name); err != nil {
-		return 0, ""
+// actor is whoever gave a request its outcome, and their comment.
+type actor struct {
+	id            int64
+	name, comment string
+}
+
+// decider reads who gave the request its outcome, for the case history.
+func decider(ctx context.Context, q db.Querier, a *approval.Approval) actor {
+	var d actor
+	if err := q.QueryRowContext(ctx, sqlLastActor, a.OrgID, a.ID).Scan(&d.id, &d.name, &d.comment); err != nil {
+		return actor{}
 	}
-	return id, name
+	return d
+}
+
+// note logs a line of a request's outcome in the case history.
+func (d actor) note(ctx context.Context, tx *sql.Tx, c *Case, at time.Time, kind, detail string) error {
+	return logNote(ctx, tx, c, at, d.id, d.name, kind, detail, d.comment)
 }
 
 // onOpenDecided opens an approved case, or sends a rejected or withdrawn
@@ -299,7 +322,7 @@ func (s *CaseService) onOpenDecided(ctx context.Context, tx *sql.Tx, a *approval
 		return err
 	}
 	now, today := s.Now(), s.today()
-	uid, uname := decider(ctx, tx, a)
+	d := decider(ctx, tx, a)
 	switch a.Status {
 	case approval.Approved:
 		if c.State != StatePendingOpen {
@@ -313,12 +336,17 @@ func (s *CaseService) onOpenDecided(ctx context.Context, tx *sql.Tx, a *approval
 		if err := bumpCase(ctx, tx, c, now, StateOpen, ", opened_on = $6", today); err != nil {
 			return err
 		}
-		return logEvent(ctx, tx, c, now, uid, uname, "open", "开案，进入介入跟进阶段")
+		return d.note(ctx, tx, c, now, "open", "督导同意开案，个案进入介入跟进阶段")
 	case approval.Rejected, approval.Withdrawn:
-		if c.State != StatePendingOpen {
-			return nil
+		if c.State == StatePendingOpen {
+			if err := bumpCase(ctx, tx, c, now, StatePlanned, ""); err != nil {
+				return err
+			}
 		}
-		return bumpCase(ctx, tx, c, now, StatePlanned, "")
+		if a.Status == approval.Withdrawn {
+			return d.note(ctx, tx, c, now, "open_withdrawn", "撤回开案申请")
+		}
+		return d.note(ctx, tx, c, now, "open_rejected", "督导驳回开案申请，退回计划阶段修改")
 	}
 	return nil
 }

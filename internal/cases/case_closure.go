@@ -188,7 +188,11 @@ func (s *CaseService) RequestClosure(ctx context.Context, p *authz.Principal, id
 		if _, err := tx.ExecContext(ctx, sqlLinkClosure, c.orgID, cid, a.ID); err != nil {
 			return fmt.Errorf("cases: link closure: %w", err)
 		}
-		return bumpCase(ctx, tx, c, now, StatePendingClose, "")
+		if err := bumpCase(ctx, tx, c, now, StatePendingClose, ""); err != nil {
+			return err
+		}
+		return logNote(ctx, tx, c, now, p.UserID, p.Username, "closure_request",
+			submitted("结案申请", a)+"："+ClosureReasonLabel(in.Reason), in.Comment)
 	})
 	if err != nil {
 		return nil, err
@@ -212,13 +216,13 @@ func (s *CaseService) onCloseDecided(ctx context.Context, tx *sql.Tx, a *approva
 		return fmt.Errorf("cases: closure of approval: %w", err)
 	}
 	now, today := s.Now(), s.today()
+	d := decider(ctx, tx, a)
 	switch a.Status {
 	case approval.Approved:
 		if c.State != StatePendingClose {
 			return app.Errorf(app.EConflict, "个案%s，不能结案", StateLabel(c.State))
 		}
-		uid, uname := decider(ctx, tx, a)
-		return s.close(ctx, tx, c, cid, now, today, uid, uname, "督导同意结案")
+		return s.close(ctx, tx, c, cid, now, today, d, "督导同意结案")
 	case approval.Rejected, approval.Withdrawn:
 		st := ClosureRejected
 		if a.Status == approval.Withdrawn {
@@ -228,8 +232,14 @@ func (s *CaseService) onCloseDecided(ctx context.Context, tx *sql.Tx, a *approva
 			return fmt.Errorf("cases: closure status: %w", err)
 		}
 		if c.State == StatePendingClose {
-			return bumpCase(ctx, tx, c, now, StateOpen, "")
+			if err := bumpCase(ctx, tx, c, now, StateOpen, ""); err != nil {
+				return err
+			}
 		}
+		if a.Status == approval.Withdrawn {
+			return d.note(ctx, tx, c, now, "closure_withdrawn", "撤回结案申请")
+		}
+		return d.note(ctx, tx, c, now, "closure_rejected", "督导驳回结案申请，个案继续介入跟进")
 	}
 	return nil
 }
@@ -238,7 +248,7 @@ func (s *CaseService) onCloseDecided(ctx context.Context, tx *sql.Tx, a *approva
 // and the case enters the post-closure follow-up, or the archive when the
 // organization follows up for no months.
 func (s *CaseService) close(ctx context.Context, tx *sql.Tx, c *Case, closureID int64, now time.Time, today app.Date,
-	uid int64, uname, detail string) error {
+	d actor, detail string) error {
 	st, err := loadSettings(ctx, tx, c.orgID)
 	if err != nil {
 		return err
@@ -258,14 +268,13 @@ func (s *CaseService) close(ctx context.Context, tx *sql.Tx, c *Case, closureID 
 			today); err != nil {
 			return err
 		}
-		return logEvent(ctx, tx, c, now, uid, uname, "close", detail+"，个案归档")
+		return d.note(ctx, tx, c, now, "close", detail+"，个案归档")
 	}
 	if err := bumpCase(ctx, tx, c, now, StatePostClosure, ", closed_on = $6, post_closure_until = $7, archived_on = NULL",
 		today, until); err != nil {
 		return err
 	}
-	return logEvent(ctx, tx, c, now, uid, uname, "close",
-		fmt.Sprintf("%s，结案后跟进至 %s", detail, until))
+	return d.note(ctx, tx, c, now, "close", fmt.Sprintf("%s，结案后跟进至 %s", detail, until))
 }
 
 // ReopenInput reopens a closed case.
@@ -307,6 +316,29 @@ func (s *CaseService) Reopen(ctx context.Context, p *authz.Principal, id int64, 
 		return nil, err
 	}
 	return s.Get(ctx, p, id)
+}
+
+// RejectedClosure returns the case's closure request that the supervisor
+// sent back, for the form that corrects it, or nil.
+func (s *CaseService) RejectedClosure(ctx context.Context, p *authz.Principal, id int64) (*Closure, error) {
+	c, err := s.caseFor(ctx, s.DB.R, p, PermCaseRead, id)
+	if err != nil {
+		return nil, err
+	}
+	live, err := liveApprovalOf(ctx, s.DB.R, c.orgID, c.ID, KindClose)
+	if err != nil || live == nil {
+		return nil, err
+	}
+	all, err := loadClosures(ctx, s.DB.R, c.orgID, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range all {
+		if all[i].Status == ClosureRejected && all[i].ApprovalID == live.ID {
+			return &all[i], nil
+		}
+	}
+	return nil, nil
 }
 
 const (

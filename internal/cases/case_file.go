@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sort"
 	"strconv"
 	"time"
 
@@ -71,6 +70,16 @@ type PendingAction struct {
 	ActingFor  string `json:"acting_for,omitempty"`
 }
 
+// Rejection is a request of the case that the supervisor sent back and that
+// is still to be corrected or withdrawn.
+type Rejection struct {
+	Kind      string    `json:"kind"`
+	KindLabel string    `json:"kind_label"`
+	By        string    `json:"by"`
+	At        time.Time `json:"at"`
+	Comment   string    `json:"comment"`
+}
+
 // Actions are what the reader may do with the case now; pages show only
 // these buttons.
 type Actions struct {
@@ -106,6 +115,7 @@ type CaseFile struct {
 	Closures       []Closure        `json:"closures"`
 	Assignments    []Assignment     `json:"assignments"`
 	Timeline       []TimelineItem   `json:"timeline"`
+	Rejections     []Rejection      `json:"rejections"`
 	Settings       Settings         `json:"settings"`
 	MonthFollowups int              `json:"followups_this_month"`
 	Behind         bool             `json:"behind"`
@@ -244,7 +254,7 @@ func (s *CaseService) file(ctx context.Context, q db.Querier, p *authz.Principal
 	if f.Assignments, err = loadAssignments(ctx, q, c.orgID, c.ID); err != nil {
 		return nil, err
 	}
-	if f.Timeline, err = s.timeline(ctx, q, c, f.Approvals); err != nil {
+	if f.Timeline, err = s.timeline(ctx, q, c); err != nil {
 		return nil, err
 	}
 	if err := s.actions(ctx, p, f); err != nil {
@@ -259,8 +269,18 @@ func (s *CaseService) actions(ctx context.Context, p *authz.Principal, f *CaseFi
 	can := &f.Can
 	write := p.Scope(PermCaseWrite).Allows(c.obj())
 	pendingKinds := map[string]bool{}
-	rejectedOpen := false
+	rejectedOpen, othersRejection := false, false
+	f.Rejections = []Rejection{}
 	for _, a := range f.Approvals {
+		if a.Status == string(approval.Rejected) {
+			r := Rejection{Kind: a.Kind, KindLabel: a.KindLabel}
+			for _, e := range a.History {
+				if e.Action == string(approval.ActReject) {
+					r.By, r.At, r.Comment = e.User, e.At, e.Comment
+				}
+			}
+			f.Rejections = append(f.Rejections, r)
+		}
 		switch a.Status {
 		case string(approval.Pending):
 			pendingKinds[a.Kind] = true
@@ -278,6 +298,7 @@ func (s *CaseService) actions(ctx context.Context, p *authz.Principal, f *CaseFi
 		case string(approval.Rejected):
 			if a.Kind == KindOpen {
 				rejectedOpen = true
+				othersRejection = a.SubmitterID != p.UserID
 			}
 		}
 		if (a.Status == string(approval.Pending) || a.Status == string(approval.Rejected)) && a.SubmitterID == p.UserID {
@@ -289,7 +310,8 @@ func (s *CaseService) actions(ctx context.Context, p *authz.Principal, f *CaseFi
 		can.EditIntake = beforeOpening(c.State)
 		can.Assess = beforeOpening(c.State) || c.State == StateOpen
 		can.Plan = c.State == StateAssessment || c.State == StatePlanned || c.State == StateOpen
-		can.Submit = c.State == StatePlanned && len(c.Goals) > 0
+		// A rejected opening is resubmitted by whoever submitted it.
+		can.Submit = c.State == StatePlanned && len(c.Goals) > 0 && !othersRejection
 		can.Resubmit = can.Submit && rejectedOpen
 		can.Followup = c.State == StateOpen
 		can.Refer = c.State == StateOpen && !pendingKinds[KindReferral]
@@ -427,58 +449,25 @@ func loadApprovalRecords(ctx context.Context, q db.Querier, orgID, caseID int64)
 	return out, rows.Err()
 }
 
-const sqlCaseEvents = `SELECT e.at, COALESCE(u.display_name, ''), e.kind, e.detail FROM case_events e
+const sqlCaseEvents = `SELECT e.at, COALESCE(u.display_name, ''), e.detail, e.comment FROM case_events e
 	LEFT JOIN users u ON u.org_id = e.org_id AND u.id = e.user_id
-	WHERE e.org_id = $1 AND e.case_id = $2 ORDER BY e.at, e.id`
+	WHERE e.org_id = $1 AND e.case_id = $2 ORDER BY e.id`
 
-// timeline merges the case's own history with its requests' decisions. At
-// the same instant a decision comes before the change it caused.
-func (s *CaseService) timeline(ctx context.Context, q db.Querier, c *Case, approvals []ApprovalRecord) ([]TimelineItem, error) {
+// timeline is the case history in the order things happened; the decisions
+// on the case's requests are in it with their comments.
+func (s *CaseService) timeline(ctx context.Context, q db.Querier, c *Case) ([]TimelineItem, error) {
 	rows, err := q.QueryContext(ctx, sqlCaseEvents, c.orgID, c.ID)
 	if err != nil {
 		return nil, fmt.Errorf("cases: events: %w", err)
 	}
 	defer rows.Close()
-	type ranked struct {
-		TimelineItem
-		rank int
-	}
-	var all []ranked
+	out := []TimelineItem{}
 	for rows.Next() {
 		var it TimelineItem
-		var kind string
-		if err := rows.Scan(&it.At, &it.Who, &kind, &it.What); err != nil {
+		if err := rows.Scan(&it.At, &it.Who, &it.What, &it.Comment); err != nil {
 			return nil, err
 		}
-		rank := 0
-		switch kind {
-		case "open", "close", "referral_approved", "archive":
-			rank = 2
-		}
-		all = append(all, ranked{it, rank})
+		out = append(out, it)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for _, a := range approvals {
-		for _, e := range a.History {
-			who := e.User
-			if e.ActingFor != "" {
-				who += "（代" + e.ActingFor + "）"
-			}
-			all = append(all, ranked{TimelineItem{At: e.At, Who: who, What: a.KindLabel + "：" + e.ActionLbl,
-				Comment: e.Comment}, 1})
-		}
-	}
-	sort.SliceStable(all, func(i, j int) bool {
-		if !all[i].At.Equal(all[j].At) {
-			return all[i].At.Before(all[j].At)
-		}
-		return all[i].rank < all[j].rank
-	})
-	out := make([]TimelineItem, len(all))
-	for i, r := range all {
-		out[i] = r.TimelineItem
-	}
-	return out, nil
+	return out, rows.Err()
 }

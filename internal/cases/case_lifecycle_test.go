@@ -245,14 +245,22 @@ func TestCaseLifecycle(t *testing.T) {
 		w.must(err)
 		var lines []string
 		for _, it := range f.Timeline {
-			lines = append(lines, it.What)
+			lines = append(lines, it.What+"｜"+it.Comment)
 		}
 		all := strings.Join(lines, "\n")
-		for _, want := range []string{"接案", "开案申请：驳回", "开案申请：修改后重新提交", "开案申请：同意", "开案，进入介入跟进阶段",
-			"转介申请：同意", "接收转介", "结案申请：同意", "督导同意结案", "个案归档", "重开个案：服务对象再次跌倒，家属求助"} {
-			if !strings.Contains(all, want) {
-				t.Fatalf("timeline lacks %q:\n%s", want, all)
+		// In the order things happened, with the approvers' comments.
+		want := []string{"接案", "完成预估", "制定服务计划", "提交开案申请｜请督导审批",
+			"督导驳回开案申请，退回计划阶段修改｜目标需要更具体，请补充衡量方式", "修改服务计划",
+			"修改后重新提交开案申请｜已补充衡量方式", "督导同意开案，个案进入介入跟进阶段｜同意开案", "家访跟进",
+			"提交转介申请：转介至 同工w2", "督导同意转介，等待接收社工确认｜同意转介", "接收转介", "提交结案申请：服务目标已达成",
+			"督导同意结案，结案后跟进至 2026-05-19｜同意结案", "结案后跟进", "个案归档", "重开个案：服务对象再次跌倒，家属求助"}
+		at := 0
+		for _, wnt := range want {
+			i := strings.Index(all[at:], wnt)
+			if i < 0 {
+				t.Fatalf("timeline lacks %q after position %d:\n%s", wnt, at, all)
 			}
+			at += i + len(wnt)
 		}
 		if len(f.Closures) != 1 || f.Closures[0].Status != cases.ClosureApproved || len(f.PostClosure) != 3 {
 			t.Fatalf("closures %+v post %d", f.Closures, len(f.PostClosure))

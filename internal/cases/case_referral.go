@@ -254,7 +254,7 @@ func (s *CaseService) Refer(ctx context.Context, p *authz.Principal, id int64, i
 		if in.Kind == ReferInternal {
 			_ = tx.QueryRowContext(ctx, sqlStaffActive, c.orgID, in.ToStaffID).Scan(&to)
 		}
-		return logEvent(ctx, tx, c, now, p.UserID, p.Username, "referral", "申请转介至 "+to)
+		return logNote(ctx, tx, c, now, p.UserID, p.Username, "referral", submitted("转介申请", a)+"：转介至 "+to, in.Comment)
 	})
 	if err != nil {
 		return nil, err
@@ -285,7 +285,7 @@ func (s *CaseService) onReferralDecided(ctx context.Context, tx *sql.Tx, a *appr
 		return fmt.Errorf("cases: referral of approval: %w", err)
 	}
 	now, today := s.Now(), s.today()
-	uid, uname := decider(ctx, tx, a)
+	d := decider(ctx, tx, a)
 	setStatus := func(st string) error {
 		_, err := tx.ExecContext(ctx, `UPDATE case_referrals SET status = $3, decided_at = $4 WHERE org_id = $1 AND id = $2`,
 			a.OrgID, rid, st, now.UTC())
@@ -296,9 +296,15 @@ func (s *CaseService) onReferralDecided(ctx context.Context, tx *sql.Tx, a *appr
 	}
 	switch a.Status {
 	case approval.Rejected:
-		return setStatus(ReferralRejected)
+		if err := setStatus(ReferralRejected); err != nil {
+			return err
+		}
+		return d.note(ctx, tx, c, now, "referral_rejected", "督导驳回转介申请")
 	case approval.Withdrawn:
-		return setStatus(ReferralWithdrawn)
+		if err := setStatus(ReferralWithdrawn); err != nil {
+			return err
+		}
+		return d.note(ctx, tx, c, now, "referral_withdrawn", "撤回转介申请")
 	case approval.Approved:
 	default:
 		return nil
@@ -313,20 +319,20 @@ func (s *CaseService) onReferralDecided(ctx context.Context, tx *sql.Tx, a *appr
 		if err := bumpCase(ctx, tx, c, now, StateReferred, ""); err != nil {
 			return err
 		}
-		return logEvent(ctx, tx, c, now, uid, uname, "referral_approved", "转介获批准，等待接收社工确认")
+		return d.note(ctx, tx, c, now, "referral_approved", "督导同意转介，等待接收社工确认")
 	}
 	if err := setStatus(ReferralDone); err != nil {
 		return err
 	}
 	if after != AfterClose {
-		return logEvent(ctx, tx, c, now, uid, uname, "referral_approved", "已转介至外部机构，本机构继续跟进")
+		return d.note(ctx, tx, c, now, "referral_approved", "督导同意转介，已转介至外部机构，本机构继续跟进")
 	}
 	var cid int64
 	if err := tx.QueryRowContext(ctx, sqlInsertClosure, a.OrgID, c.ID, "referred", "", summary, "", a.ID, rid,
 		a.SubmitterID, now.UTC(), ClosurePending).Scan(&cid); err != nil {
 		return fmt.Errorf("cases: closure by referral: %w", err)
 	}
-	return s.close(ctx, tx, c, cid, now, today, uid, uname, "转介后结案")
+	return s.close(ctx, tx, c, cid, now, today, d, "督导同意转介，转介后结案")
 }
 
 // RespondInput is the receiving colleague's answer to an internal referral.
@@ -464,6 +470,29 @@ func loadReferrals(ctx context.Context, q db.Querier, c *Case) ([]Referral, erro
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// RejectedReferral returns the case's referral that the supervisor sent
+// back, for the form that corrects it, or nil.
+func (s *CaseService) RejectedReferral(ctx context.Context, p *authz.Principal, id int64) (*Referral, error) {
+	c, err := s.caseFor(ctx, s.DB.R, p, PermCaseRead, id)
+	if err != nil {
+		return nil, err
+	}
+	all, err := loadReferrals(ctx, s.DB.R, c)
+	if err != nil {
+		return nil, err
+	}
+	live, err := liveApprovalOf(ctx, s.DB.R, c.orgID, c.ID, KindReferral)
+	if err != nil || live == nil {
+		return nil, err
+	}
+	for i := range all {
+		if all[i].Status == ReferralRejected && all[i].ApprovalID == live.ID {
+			return &all[i], nil
+		}
+	}
+	return nil, nil
 }
 
 // Referral returns one referral of a case with the case, for the referral

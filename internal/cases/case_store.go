@@ -225,20 +225,30 @@ func bumpCase(ctx context.Context, tx *sql.Tx, c *Case, now time.Time, state str
 	return nil
 }
 
-const sqlInsertEvent = `INSERT INTO case_events (org_id, case_id, at, user_id, kind, detail) VALUES ($1, $2, $3, $4, $5, $6)`
+const sqlInsertEvent = `INSERT INTO case_events (org_id, case_id, at, user_id, kind, detail, comment)
+	VALUES ($1, $2, $3, $4, $5, $6, $7)`
 
 // logEvent adds a line to the case's history and the audit log.
 func logEvent(ctx context.Context, tx *sql.Tx, c *Case, at time.Time, userID int64, username, kind, detail string) error {
+	return logNote(ctx, tx, c, at, userID, username, kind, detail, "")
+}
+
+// logNote is logEvent with a comment: the submitter's note or the approver's
+// opinion.
+func logNote(ctx context.Context, tx *sql.Tx, c *Case, at time.Time, userID int64, username, kind, detail, comment string) error {
 	var uid any
 	if userID != 0 {
 		uid = userID
 	}
-	if _, err := tx.ExecContext(ctx, sqlInsertEvent, c.orgID, c.ID, at.UTC(), uid, kind, detail); err != nil {
+	if _, err := tx.ExecContext(ctx, sqlInsertEvent, c.orgID, c.ID, at.UTC(), uid, kind, detail, comment); err != nil {
 		return fmt.Errorf("cases: insert event: %w", err)
 	}
+	d := c.Number + "：" + detail
+	if comment != "" {
+		d += "；意见：" + comment
+	}
 	return audit.Write(ctx, tx, audit.Entry{OrgID: c.orgID, At: at, UserID: userID, Username: username,
-		Action: "case." + kind, ObjectType: "case", ObjectID: strconv.FormatInt(c.ID, 10),
-		Detail: c.Number + "：" + detail})
+		Action: "case." + kind, ObjectType: "case", ObjectID: strconv.FormatInt(c.ID, 10), Detail: d})
 }
 
 // agency refuses platform users and anonymous callers.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"shegong/internal/app"
 	"shegong/internal/authz"
@@ -114,7 +115,7 @@ type caseFormData struct {
 	Goals   []cases.Goal
 	Rows    []int // plan: indexes of the goal rows
 	Post    bool  // follow-up form after closure
-	Extra   any
+	Notice  string
 }
 
 func (s *Server) renderCaseForm(w http.ResponseWriter, r *http.Request, status int, tmpl, title string, f *Form, d caseFormData) {
@@ -149,6 +150,7 @@ func (s *Server) caseList(w http.ResponseWriter, r *http.Request) {
 	f.WorkerID, _ = strconv.ParseInt(qv.Get("worker"), 10, 64)
 	f.State, f.Risk = qv.Get("state"), qv.Get("risk")
 	f.Behind = qv.Get("behind") == "1"
+	f.ClientID, _ = strconv.ParseInt(qv.Get("client"), 10, 64)
 	f.From, _ = app.ParseDate(qv.Get("from"))
 	f.To, _ = app.ParseDate(qv.Get("to"))
 	q := listQuery(r)
@@ -210,7 +212,8 @@ func (s *Server) caseList(w http.ResponseWriter, r *http.Request) {
 	}
 	pg := s.page(r, "个案", Crumb{Label: "服务对象与个案"}, Crumb{Label: "个案"})
 	serveList(s, w, r, pg, "cases/list", def, q, rows, total, func(lv ListView) any {
-		return map[string]any{"List": lv, "CanWrite": p.Can(cases.PermCaseWrite), "CanReassign": p.Can(cases.PermCaseReassign)}
+		return map[string]any{"List": lv, "CanWrite": p.Can(cases.PermCaseWrite), "CanReassign": p.Can(cases.PermCaseReassign),
+			"ClientID": f.ClientID, "ClientCode": cases.ClientCode(f.ClientID)}
 	})
 }
 
@@ -473,6 +476,8 @@ type caseShowData struct {
 	F        *cases.CaseFile
 	StateTag string
 	RiskTag  string
+	Rejected map[string]bool // kinds of requests sent back for correction
+	Printed  time.Time
 }
 
 func (s *Server) caseShow(w http.ResponseWriter, r *http.Request) {
@@ -496,7 +501,12 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, id int64, stat
 	}
 	pg := s.page(r, "个案 "+file.Case.Number, Crumb{Label: "个案", Href: "/cases"}, Crumb{Label: file.Case.Number})
 	pg.Form = f
-	pg.Data = caseShowData{F: file, StateTag: cases.StateTag(file.Case.State), RiskTag: cases.RiskTag(file.Case.RiskLevel)}
+	d := caseShowData{F: file, StateTag: cases.StateTag(file.Case.State), RiskTag: cases.RiskTag(file.Case.RiskLevel),
+		Rejected: map[string]bool{}, Printed: s.Now()}
+	for _, rj := range file.Rejections {
+		d.Rejected[rj.Kind] = true
+	}
+	pg.Data = d
 	s.render(w, r, status, "cases/show", pg)
 }
 
@@ -668,10 +678,29 @@ func (s *Server) caseReferralNew(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.writable(w, r, c, c.State == cases.StateOpen, "只有介入跟进中的个案可以转介") {
 		return
 	}
-	s.showReferral(w, r, http.StatusOK, formOf(map[string]string{"kind": cases.ReferInternal, "after": cases.AfterKeep}), c)
+	f := formOf(map[string]string{"kind": cases.ReferInternal, "after": cases.AfterKeep})
+	// A referral sent back is corrected in the same form, as it was.
+	rej, err := s.Cases.RejectedReferral(r.Context(), principalOf(r), c.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if rej != nil {
+		f = formOf(map[string]string{"kind": rej.Kind, "to_agency": rej.ToAgency, "to_contact": rej.ToContact,
+			"to_phone": rej.ToPhone, "reason": rej.Reason, "services": rej.Services, "after": rej.After,
+			"closure_summary": rej.ClosureSummary})
+		if rej.ToStaffID != 0 {
+			f.Values.Set("to_staff_id", idString(rej.ToStaffID))
+		}
+	}
+	notice := ""
+	if rej != nil {
+		notice = "督导驳回了转介申请 " + rej.LetterNo + "，请按意见修改后重新提交；如不再转介，可在个案档案中撤回。"
+	}
+	s.showReferral(w, r, http.StatusOK, f, c, notice)
 }
 
-func (s *Server) showReferral(w http.ResponseWriter, r *http.Request, status int, f *Form, c *cases.Case) {
+func (s *Server) showReferral(w http.ResponseWriter, r *http.Request, status int, f *Form, c *cases.Case, notice string) {
 	colleagues, err := s.Cases.Colleagues(r.Context(), principalOf(r))
 	if err != nil {
 		s.fail(w, r, err)
@@ -683,7 +712,7 @@ func (s *Server) showReferral(w http.ResponseWriter, r *http.Request, status int
 			others = append(others, n)
 		}
 	}
-	s.renderCaseForm(w, r, status, "cases/referral", "转介申请", f, caseFormData{Case: c,
+	s.renderCaseForm(w, r, status, "cases/referral", "转介申请", f, caseFormData{Case: c, Notice: notice,
 		Action: fmt.Sprintf("/cases/%d/referrals", c.ID), Options: map[string][]Option{
 			"kind":  {{Value: cases.ReferInternal, Label: "机构内转介（转给本机构其他社工）"}, {Value: cases.ReferExternal, Label: "转介至外部机构"}},
 			"staff": caseNamed(others),
@@ -702,7 +731,7 @@ func (s *Server) caseReferralCreate(w http.ResponseWriter, r *http.Request) {
 		After: f.Get("after"), ClosureSummary: f.Get("closure_summary"), Comment: f.Get("comment")}
 	ref, err := s.Cases.Refer(r.Context(), principalOf(r), c.ID, in)
 	if err != nil {
-		s.formFail(w, r, err, f, func(st int) { s.showReferral(w, r, st, f, c) })
+		s.formFail(w, r, err, f, func(st int) { s.showReferral(w, r, st, f, c, "") })
 		return
 	}
 	s.redirect(w, r, fmt.Sprintf("/cases/%d", c.ID), "转介申请 "+ref.LetterNo+" 已提交，等待督导审批")
@@ -741,11 +770,30 @@ func (s *Server) caseClosurePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := formOf(map[string]string{"version": strconv.FormatInt(c.Version, 10)})
-	s.showClosure(w, r, http.StatusOK, f, c)
+	rej, err := s.Cases.RejectedClosure(r.Context(), principalOf(r), c.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if rej != nil {
+		f.Values.Set("reason", rej.Reason)
+		f.Values.Set("reason_note", rej.ReasonNote)
+		f.Values.Set("summary", rej.Summary)
+		f.Values.Set("evaluation", rej.Evaluation)
+		for _, g := range rej.Goals {
+			f.Values.Set(fmt.Sprintf("attainment_%d", g.GoalID), g.Attainment)
+			f.Values.Set(fmt.Sprintf("attainment_note_%d", g.GoalID), g.Note)
+		}
+	}
+	notice := ""
+	if rej != nil {
+		notice = "督导驳回了结案申请，请按意见修改后重新提交；如暂不结案，可在个案档案中撤回。"
+	}
+	s.showClosure(w, r, http.StatusOK, f, c, notice)
 }
 
-func (s *Server) showClosure(w http.ResponseWriter, r *http.Request, status int, f *Form, c *cases.Case) {
-	s.renderCaseForm(w, r, status, "cases/closure", "结案申请", f, caseFormData{Case: c, Goals: c.Goals,
+func (s *Server) showClosure(w http.ResponseWriter, r *http.Request, status int, f *Form, c *cases.Case, notice string) {
+	s.renderCaseForm(w, r, status, "cases/closure", "结案申请", f, caseFormData{Case: c, Goals: c.Goals, Notice: notice,
 		Action: fmt.Sprintf("/cases/%d/closure", c.ID), Options: map[string][]Option{
 			"reason":     caseOptions(cases.ClosureReasons, cases.ClosureReasonLabel),
 			"attainment": caseOptions(cases.Attainments, cases.AttainmentLabel)}})
@@ -764,7 +812,7 @@ func (s *Server) caseClosureCreate(w http.ResponseWriter, r *http.Request) {
 			Note: f.Get(fmt.Sprintf("attainment_note_%d", g.ID))})
 	}
 	if _, err := s.Cases.RequestClosure(r.Context(), principalOf(r), c.ID, in); err != nil {
-		s.formFail(w, r, err, f, func(st int) { s.showClosure(w, r, st, f, c) })
+		s.formFail(w, r, err, f, func(st int) { s.showClosure(w, r, st, f, c, "") })
 		return
 	}
 	s.redirect(w, r, fmt.Sprintf("/cases/%d", c.ID), "结案申请已提交，等待督导审批")

@@ -35,7 +35,8 @@ func (s *Server) caseAPIRoutes() {
 	}
 	listQuery := []Param{{"site", "服务点", "integer", false}, {"worker", "负责社工（同工编号）", "integer", false},
 		{"state", "阶段：intake/assessment/planned/pending_open/open/referred/pending_close/post_closure/archived", "string", false},
-		{"risk", "风险等级：low/medium/high", "string", false}, {"behind", "1：只看跟进不足的个案", "integer", false},
+		{"risk", "风险等级：low/medium/high", "string", false}, {"client", "服务对象编号（内部 ID）", "integer", false},
+		{"behind", "1：只看跟进不足的个案", "integer", false},
 		{"from", "接案日期起（YYYY-MM-DD）", "date", false}, {"to", "接案日期止", "date", false},
 		{"q", "按个案编号或服务对象姓名搜索", "string", false}, {"page", "页码", "integer", false},
 		{"size", "每页条数（最多200）", "integer", false},
@@ -81,7 +82,7 @@ func (s *Server) caseAPIRoutes() {
 	api("POST", "/reassign", cases.PermCaseReassign, "转移个案（单个或批量）",
 		&APIDoc{Request: cases.ReassignInput{}, Response: apiReassignOut{}}, s.apiCaseReassign)
 	api("GET", "/archive-check", cases.PermCaseReport, "档案检查",
-		&APIDoc{Response: cases.ArchiveCheck{}, Query: append(monthQuery, Param{"gaps", "all：包括齐全的档案", "string", false})},
+		&APIDoc{Response: cases.ArchiveCheck{}, Query: append(monthQuery, Param{"gaps", "1：只列出有缺漏的档案", "string", false})},
 		s.apiCaseArchive)
 	api("GET", "/monthly", cases.PermCaseReport, "社工月报表（按社工和服务点汇总）",
 		&APIDoc{Response: cases.MonthlyReport{}, Query: monthQuery}, s.apiCaseMonthly)
@@ -97,6 +98,7 @@ func (s *Server) apiCaseList(w http.ResponseWriter, r *http.Request) {
 	f.SiteID, _ = strconv.ParseInt(qv.Get("site"), 10, 64)
 	f.WorkerID, _ = strconv.ParseInt(qv.Get("worker"), 10, 64)
 	f.State, f.Risk, f.Behind = qv.Get("state"), qv.Get("risk"), qv.Get("behind") == "1"
+	f.ClientID, _ = strconv.ParseInt(qv.Get("client"), 10, 64)
 	for name, d := range map[string]*app.Date{"from": &f.From, "to": &f.To} {
 		if s := qv.Get(name); s != "" {
 			var err error

@@ -144,7 +144,7 @@ func reportFilter(r *http.Request) cases.ReportFilter {
 	}
 	f.SiteID, _ = strconv.ParseInt(qv.Get("site"), 10, 64)
 	f.WorkerID, _ = strconv.ParseInt(qv.Get("worker"), 10, 64)
-	f.GapsOnly = qv.Get("gaps") != "all"
+	f.GapsOnly = qv.Get("gaps") == "1"
 	return f
 }
 
@@ -179,8 +179,8 @@ func (s *Server) caseArchiveCheck(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	filters = append(filters, Filter{Name: "gaps", Label: "显示", Type: "select",
-		Options: []Option{{Value: "all", Label: "全部档案（默认只显示有缺漏的）"}}})
+	filters = append(filters, Filter{Name: "gaps", Label: "档案", Type: "select",
+		Options: []Option{{Value: "1", Label: "只看有缺漏的"}}})
 	def := ListDef[cases.ArchiveRow]{
 		Sheet:   "档案检查-" + ac.Month,
 		Filters: filters,

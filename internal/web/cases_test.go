@@ -182,7 +182,7 @@ func TestCasePages(t *testing.T) {
 		}
 		must(t, sup.Get("/cases/monthly?month=2026-03"), 200, "社工月报表", "同工chen")
 		must(t, sup.Get("/cases/monthly?month=2026-03&by=site"), 200, "北岸中心")
-		must(t, sup.Get("/cases/archive-check?month=2026-03&gaps=all"), 200, "档案检查", "2026-BA-0001", "齐全")
+		must(t, sup.Get("/cases/archive-check?month=2026-03"), 200, "档案检查", "2026-BA-0001", "齐全")
 		if r := sup.Get("/cases/archive-check?month=2026-03&format=xlsx"); r.Status != 200 {
 			t.Fatalf("archive export: %d", r.Status)
 		}

@@ -217,7 +217,8 @@ CREATE TABLE case_assignments (
 );
 CREATE INDEX case_assignments_case ON case_assignments (org_id, case_id);
 
--- The case's own history for the timeline; approvals keep theirs.
+-- The case's history for the timeline, in the order things happened,
+-- with the comments of the approvals that moved it.
 CREATE TABLE case_events (
     id      INTEGER PRIMARY KEY,
     org_id  INTEGER NOT NULL,
@@ -226,6 +227,7 @@ CREATE TABLE case_events (
     user_id INTEGER,
     kind    TEXT NOT NULL,
     detail  TEXT NOT NULL DEFAULT '',
+    comment TEXT NOT NULL DEFAULT '',
     UNIQUE (org_id, id),
     FOREIGN KEY (org_id, case_id) REFERENCES cases (org_id, id),
     FOREIGN KEY (org_id, user_id) REFERENCES users (org_id, id)
