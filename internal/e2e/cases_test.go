@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"regexp"
+	"strconv"
 	"testing"
 	"time"
 
@@ -146,6 +147,12 @@ func TestCaseLifecycle(t *testing.T) {
 	sb.Click(`form[action$="/decide"] button[value=approve]`)
 	sb.MustSee("已同意", "介入跟进中")
 	sb.Shot("opened")
+	sb.Open("/cases")
+	sb.MustSee("2026-BA-0001", "张*英", "介入跟进中")
+	sb.Shot("case-list")
+	sb.Open("/cases/reassign?from=" + strconv.FormatInt(chen.StaffID, 10))
+	sb.MustSee("批量转移个案", "2026-BA-0001")
+	sb.Shot("bulk-reassign")
 
 	// Two follow-ups, the second on a phone.
 	wb.Open(casePath)
@@ -169,6 +176,15 @@ func TestCaseLifecycle(t *testing.T) {
 	pb.Click("#main form button[type=submit]")
 	pb.MustSee("跟进记录已保存")
 	pb.Shot("case-phone")
+
+	// Three weeks later without a follow-up: the worker is reminded.
+	e.Clock.Set(time.Date(2026, 3, 25, 2, 0, 0, 0, time.UTC))
+	signIn(wb, "chen")
+	wb.MustSee("个案跟进不足", "已 23 天没有跟进记录")
+	wb.Shot("home-reminder")
+	signIn(sb, "wang")
+	sb.MustSee("被督导同工个案跟进不足", "陈晓琳：1 个个案跟进不足")
+	sb.Shot("home-supervisee-behind")
 
 	// A referral to an outside agency, approved, with its letter.
 	wb.Open(casePath)
@@ -219,10 +235,10 @@ func TestCaseLifecycle(t *testing.T) {
 		wb.Click("#main form button[type=submit]")
 		wb.MustSee("结案后跟进记录已保存")
 	}
-	postClosure(time.Date(2026, 3, 20, 2, 0, 0, 0, time.UTC), "phone", "电话回访，情况稳定，每周与儿子视频。")
+	postClosure(time.Date(2026, 4, 1, 2, 0, 0, 0, time.UTC), "phone", "电话回访，情况稳定，每周与儿子视频。")
 	wb.MustSee("第 1 个月", "已记录", "第 2 个月", "未记录")
 	wb.Shot("post-closure-1")
-	postClosure(time.Date(2026, 4, 15, 2, 0, 0, 0, time.UTC), "home_visit", "家访回访，认知评估结果正常，继续参加社区活动。")
+	postClosure(time.Date(2026, 4, 30, 2, 0, 0, 0, time.UTC), "home_visit", "家访回访，认知评估结果正常，继续参加社区活动。")
 	wb.MustSee("个案已归档", "已归档", "重开个案")
 	wb.Shot("archived")
 	printShot(wb, "archived-print")
