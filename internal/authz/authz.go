@@ -281,9 +281,8 @@ func (s Scope) SQL(c Cols, arg func(v any) string) string {
 	if s.Has(Platform) {
 		return "1 = 1"
 	}
-	org := c.Org + " = " + arg(p.OrgID)
 	if s.Has(Org) {
-		return org
+		return c.Org + " = " + arg(p.OrgID)
 	}
 	var or []string
 	if c.Owner != "" && p.StaffID != 0 {
@@ -300,9 +299,10 @@ func (s Scope) SQL(c Cols, arg func(v any) string) string {
 		or = append(or, c.Dept+" IN ("+joinIDs(p.DeptIDs)+")")
 	}
 	if len(or) == 0 {
+		// Bind nothing: PostgreSQL refuses a bound value no placeholder uses.
 		return "1 = 0"
 	}
-	return org + " AND (" + strings.Join(or, " OR ") + ")"
+	return c.Org + " = " + arg(p.OrgID) + " AND (" + strings.Join(or, " OR ") + ")"
 }
 
 func joinIDs(ids []int64) string {

@@ -182,23 +182,23 @@ func load(ctx context.Context, tx *sql.Tx, now time.Time, hash string) error {
 	}
 
 	// Management.
-	director := l.staff("叶振华", "男", "社会工作师", 0, start)
+	director := l.staff("叶振华", "男", "social_worker", 0, start)
 	l.user(l.org, "zongganshi", "叶振华（总干事）", director, authz.RoleDirector)
-	serviceHead := l.staff("梁慧敏", "女", "社会工作师", deptService, start)
+	serviceHead := l.staff("梁慧敏", "女", "social_worker", deptService, start)
 	l.user(l.org, "fuwubu", "梁慧敏（服务部）", serviceHead, authz.RoleServiceHead, authz.RoleSupervisor)
-	adminHead := l.staff("何国华", "男", "行政", deptAdmin, start)
+	adminHead := l.staff("何国华", "男", "admin", deptAdmin, start)
 	l.user(l.org, "xingzhengbu", "何国华（行政部）", adminHead, authz.RoleAdminHead)
-	financeHead := l.staff("罗美玲", "女", "财务", deptFinance, start)
+	financeHead := l.staff("罗美玲", "女", "finance", deptFinance, start)
 	l.user(l.org, "caiwubu", "罗美玲（财务部）", financeHead, authz.RoleFinanceHead)
-	accountant := l.staff("郑淑贤", "女", "财务", deptFinance, start)
+	accountant := l.staff("郑淑贤", "女", "finance", deptFinance, start)
 	l.user(l.org, "kuaiji", "郑淑贤（会计）", accountant, authz.RoleAccountant)
-	hr := l.staff("林佩珊", "女", "行政", deptAdmin, start)
+	hr := l.staff("林佩珊", "女", "admin", deptAdmin, start)
 	l.user(l.org, "renshi", "林佩珊（人事）", hr, authz.RoleHR)
 	l.user(l.org, "admin", "系统管理员", 0, authz.RoleOrgAdmin)
 	l.user(l.org, "pinggu", "第三方评估（只读）", 0, authz.RoleEvaluator)
-	sup1 := l.staff("陈志明", "男", "督导", deptService, start)
+	sup1 := l.staff("陈志明", "男", "supervisor", deptService, start)
 	l.user(l.org, "dudao1", "陈志明（督导）", sup1, authz.RoleSupervisor)
-	sup2 := l.staff("黄雅琪", "女", "督导", deptService, start)
+	sup2 := l.staff("黄雅琪", "女", "supervisor", deptService, start)
 	l.user(l.org, "dudao2", "黄雅琪（督导）", sup2, authz.RoleSupervisor)
 	l.supervise(serviceHead, sup1, start)
 	l.supervise(serviceHead, sup2, start)
@@ -235,12 +235,12 @@ func load(ctx context.Context, tx *sql.Tx, now time.Time, hash string) error {
 
 		for k := 0; k < s.staff; k++ {
 			i++
-			title := "助理社工师"
+			title := "assistant_social_worker"
 			if k%3 == 1 {
-				title = "社工助理"
+				title = "worker_assistant"
 			}
 			if k == 0 {
-				title = "社会工作师"
+				title = "social_worker"
 			}
 			gender := "女"
 			if i%3 == 0 {

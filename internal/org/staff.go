@@ -683,12 +683,6 @@ func (s *Service) CreateStaff(ctx context.Context, p *authz.Principal, in StaffI
 	return id, err
 }
 
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
 
 // UpdateStaff edits a staff record. in.Version must be the version that was
 // read; a record changed meanwhile is a conflict, never silently overwritten.

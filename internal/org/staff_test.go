@@ -131,12 +131,6 @@ func (f *fx) staff(p *authz.Principal, no, name, title string, site int64, mods 
 	return id
 }
 
-func wantCode(t *testing.T, err error, code app.Code) {
-	t.Helper()
-	if app.ErrorCode(err) != code {
-		t.Fatalf("want %s, got %v (%s)", code, err, app.ErrorCode(err))
-	}
-}
 
 func wantField(t *testing.T, err error, field, contains string) {
 	t.Helper()

@@ -184,6 +184,16 @@ func (s *Service) SetRoles(ctx context.Context, p *authz.Principal, userID int64
 	if userID == p.UserID {
 		return app.Errorf(app.EForbidden, "不能修改自己的角色")
 	}
+	// The account must exist in the caller's organization before its input
+	// is judged, so another organization's account is simply not found.
+	var username string
+	err := s.DB.R.QueryRowContext(ctx, `SELECT username FROM users WHERE org_id = $1 AND id = $2`, p.OrgID, userID).Scan(&username)
+	if errors.Is(err, sql.ErrNoRows) {
+		return app.ErrNotFound("账号")
+	}
+	if err != nil {
+		return err
+	}
 	var v app.Validation
 	validateRoles(&v, roles, false)
 	if err := v.Err(); err != nil {
@@ -191,14 +201,6 @@ func (s *Service) SetRoles(ctx context.Context, p *authz.Principal, userID int64
 	}
 	now := s.Now()
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		var username string
-		err := tx.QueryRowContext(ctx, `SELECT username FROM users WHERE org_id = $1 AND id = $2`, p.OrgID, userID).Scan(&username)
-		if errors.Is(err, sql.ErrNoRows) {
-			return app.ErrNotFound("账号")
-		}
-		if err != nil {
-			return err
-		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM user_roles WHERE org_id = $1 AND user_id = $2`, p.OrgID, userID); err != nil {
 			return err
 		}

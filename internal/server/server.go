@@ -15,6 +15,7 @@ import (
 	"shegong/internal/auth"
 	"shegong/internal/cases"
 	"shegong/internal/db"
+	"shegong/internal/groups"
 	"shegong/internal/org"
 	"shegong/internal/pii"
 	"shegong/internal/reminder"
@@ -44,6 +45,7 @@ type System struct {
 	Org       *org.Service
 	Approvals *approval.Service
 	General   *general.Service
+	Groups    *groups.Service
 	Cipher    *pii.Cipher
 	Clients   *cases.ClientService
 	Cases     *cases.CaseService
@@ -108,15 +110,19 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 	sys.Auth = auth.New(d, cfg.Now, cfg.Auth)
 	sys.Org = org.New(d, cfg.Now)
 	sys.Clients = cases.NewClientService(d, cfg.Now, sys.Cipher)
-	sys.Reminders = reminder.New(d, cfg.Now, org.ContractYearRule{Days: 30},
+	sys.Approvals = approval.New(d, cfg.Now)
+	sys.General = general.New(d, cfg.Now, sys.Approvals)
+	sys.Groups = groups.New(d, cfg.Now)
+	sys.Cases = cases.NewCaseService(d, cfg.Now, sys.Approvals, sys.Clients)
+	// One rule per line.
+	sys.Reminders = reminder.New(d, cfg.Now,
+		org.ContractYearRule{Days: 30},
+		groups.GroupReportRule{},
 		cases.FollowupRule{},
 		cases.SuperviseeRule{},
 		cases.PostClosureRule{},
 		cases.ApprovalRule{},
 	)
-	sys.Approvals = approval.New(d, cfg.Now)
-	sys.General = general.New(d, cfg.Now, sys.Approvals)
-	sys.Cases = cases.NewCaseService(d, cfg.Now, sys.Approvals, sys.Clients)
 	// One field per line, so that adding a business area is a one-line change.
 	sys.Web, err = web.New(web.Deps{
 		DB:            d,
@@ -129,6 +135,7 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 		Approvals:     sys.Approvals,
 		General:       sys.General,
 		Clients:       sys.Clients,
+		Groups:        sys.Groups,
 		Cases:         sys.Cases,
 		Home:          []web.HomeParts{web.CaseHome(sys.Cases)},
 		SecureCookies: cfg.SecureCookies,

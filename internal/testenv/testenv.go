@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -299,4 +300,32 @@ func (e *Env) Count(query string, args ...any) int {
 		e.T.Fatal(err)
 	}
 	return n
+}
+
+// File is one uploaded file of a multipart form.
+type File struct {
+	Field string
+	Name  string
+	Data  []byte
+}
+
+// Multipart builds a multipart/form-data body with fields and files.
+func Multipart(t testing.TB, fields map[string]string, files ...File) (*bytes.Buffer, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		if err := mw.WriteField(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range files {
+		fw, err := mw.CreateFormFile(f.Field, f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.Write(f.Data)
+	}
+	mw.Close()
+	return &buf, mw.FormDataContentType()
 }

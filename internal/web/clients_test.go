@@ -3,7 +3,6 @@ package web_test
 import (
 	"bytes"
 	"fmt"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -355,20 +354,10 @@ func TestClientAPI(t *testing.T) {
 // multipartBody builds a form upload with one file field.
 func multipartBody(t *testing.T, fields map[string]string, file string, name string, data []byte) (*bytes.Buffer, string) {
 	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for k, v := range fields {
-		mw.WriteField(k, v)
+	if file == "" {
+		return testenv.Multipart(t, fields)
 	}
-	if file != "" {
-		fw, err := mw.CreateFormFile(file, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fw.Write(data)
-	}
-	mw.Close()
-	return &buf, mw.FormDataContentType()
+	return testenv.Multipart(t, fields, testenv.File{Field: file, Name: name, Data: data})
 }
 
 func TestConsentUploadAndDownload(t *testing.T) {

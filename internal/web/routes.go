@@ -25,6 +25,8 @@ func (s *Server) routes() {
 	s.clientRoutes()
 	s.caseRoutes()
 	s.peopleRoutes()
+	s.groupAreaRoutes()
+	s.orgStructureRoutes()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

@@ -23,6 +23,7 @@ import (
 	"shegong/internal/authz"
 	"shegong/internal/cases"
 	"shegong/internal/db"
+	"shegong/internal/groups"
 	"shegong/internal/org"
 	"shegong/internal/pii"
 	"shegong/internal/reminder"
@@ -35,6 +36,8 @@ type Deps struct {
 	Log  *slog.Logger
 	Auth *auth.Service
 	Org  *org.Service
+	// Groups records groups, community activities and projects.
+	Groups *groups.Service
 	// Cipher encrypts personal data at rest.
 	Cipher *pii.Cipher
 	// Clients is the client register.
