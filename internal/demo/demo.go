@@ -177,8 +177,9 @@ func load(ctx context.Context, tx *sql.Tx, now time.Time, hash string) error {
 		"服务质量监管、督导管理、服务测评、菜单式培训、总部工作检视")
 	deptFinance := l.id(`INSERT INTO departments (org_id, name, kind, duties) VALUES ($1, '财务部', 'finance', $2) RETURNING id`, l.org,
 		"报销审核、预领活动经费、工资表、税务申报、服务费发票、投标保证金")
+	var domains []int64
 	for _, dn := range []string{"青少年", "长者", "残障", "家庭", "学校", "社区"} {
-		l.exec(`INSERT INTO domains (org_id, name) VALUES ($1, $2)`, l.org, dn)
+		domains = append(domains, l.id(`INSERT INTO domains (org_id, name) VALUES ($1, $2) RETURNING id`, l.org, dn))
 	}
 
 	// Management.
@@ -248,6 +249,7 @@ func load(ctx context.Context, tx *sql.Tx, now time.Time, hash string) error {
 			}
 			st := l.staff(name(i), gender, title, deptService, start.AddMonths(i%12))
 			l.assign(st, siteID, map[bool]string{true: "centre_head", false: "worker"}[k == 0], start.AddMonths(i%12))
+			l.exec(`INSERT INTO staff_domains (org_id, staff_id, domain_id) VALUES ($1, $2, $3)`, l.org, st, domains[i%len(domains)])
 			if i%2 == 0 {
 				l.supervise(sup1, st, start)
 			} else {

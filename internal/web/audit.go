@@ -76,18 +76,33 @@ var actionNames = map[string]string{
 	"org.create":                 "新建机构",
 	"approval.delegate":          "委托审批",
 	"approval.delegation_cancel": "取消审批委托",
+	"demo.load":                  "载入演示数据",
+	"client.contact_check":       "记录联系核实",
+	"group.attendance":           "登记小组出勤",
+	"staff.certificate_add":      "添加同工证书",
+	"staff.certificate_remove":   "删除同工证书",
+	"staff.assignment_end":       "结束同工派驻",
+	"staff.supervisor":           "设置督导",
+	"staff.supervisor_end":       "结束督导关系",
+	"staff.link_user":            "关联同工账号",
+	"staff.unlink_user":          "解除同工账号",
 }
 
 var areaNames = map[string]string{
 	"auth": "账号安全", "user": "账号", "org": "机构", "site": "服务点", "contract": "合同年", "dept": "部门",
 	"staff": "同工", "client": "服务对象", "case": "个案", "approval": "审批", "general": "一般事项申请",
 	"group": "小组", "activity": "活动", "volunteer": "志愿者", "supervision": "督导",
+	"contract_year": "合同年", "purchaser": "用人单位", "town": "镇街", "domain": "领域",
+	"client_category": "服务对象类别", "project": "项目", "demo": "演示数据",
 }
 
 var verbNames = map[string]string{
 	"create": "新建", "update": "修改", "delete": "删除", "archive": "归档", "reveal": "查看",
 	"submit": "提交", "approve": "通过", "reject": "退回", "withdraw": "撤回", "resubmit": "重新提交",
 	"import": "导入", "export": "导出", "assign": "分配", "close": "结案", "open": "开案",
+	"activate": "启用", "deactivate": "停用", "rename": "重命名", "view": "查阅", "download": "下载",
+	"transfer": "调动", "leave": "办理离职", "reinstate": "恢复在职", "reopen": "重开", "reassign": "转移",
+	"refer": "转介", "followup": "跟进",
 }
 
 // auditActionName is the Chinese name of an action code ("" when unknown).

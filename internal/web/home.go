@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"shegong/internal/authz"
+	"shegong/internal/org"
 	"shegong/internal/reminder"
 )
 
@@ -13,6 +14,33 @@ func (s *Server) homeRoutes() {
 	s.router.Handle(Route{Method: "GET", Pattern: "/api/v1/reminders", Access: Signed, Summary: "我的提醒",
 		API: &APIDoc{Tag: "工作台", Response: []reminder.Item{}}}, s.apiReminders)
 	s.addNav("工作台", NavItem{Label: "首页", Href: "/"})
+	s.Home = append(s.Home, HomeParts{Figures: s.platformFigures})
+}
+
+// platformFigures are the platform operator's key numbers: aggregates only.
+func (s *Server) platformFigures(ctx context.Context, p *authz.Principal) ([]Figure, error) {
+	if !p.IsPlatform() || !p.Can(org.PermPlatformOrgs) {
+		return nil, nil
+	}
+	orgs, err := s.Org.ListOrganizations(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	var active, sites, staff, users int
+	for _, o := range orgs {
+		if o.Status == "active" {
+			active++
+		}
+		sites += o.Sites
+		staff += o.Staff
+		users += o.Users
+	}
+	return []Figure{
+		{Label: "入驻机构", Value: groupDigits(active), Href: "/platform/orgs", Hint: "状态为启用的机构数"},
+		{Label: "服务点", Value: groupDigits(sites), Href: "/platform/orgs", Hint: "各机构启用中的服务点合计"},
+		{Label: "在职同工", Value: groupDigits(staff), Href: "/platform/orgs", Hint: "各机构在职同工合计"},
+		{Label: "账号", Value: groupDigits(users), Href: "/platform/orgs", Hint: "各机构启用中的账号合计"},
+	}, nil
 }
 
 // Figure is one key number on the home page.

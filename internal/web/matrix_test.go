@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"shegong/internal/authz"
@@ -147,70 +148,87 @@ func TestPermissionMatrix(t *testing.T) {
 		if strings.HasSuffix(t.Name(), "postgres") {
 			dsn = "postgres"
 		}
-		cells, allows := 0, 0
-		for _, ri := range authz.Roles {
-			role := ri.Role
-			var e *testenv.Env
-			if dsn == "" {
-				e = testenv.New(t, "")
-			} else {
-				e = testenv.New(t, pgDSN(t))
+		var cells, allows atomic.Int64
+		// Each role runs in parallel on its own fresh database.
+		t.Run("roles", func(t *testing.T) {
+			for _, ri := range authz.Roles {
+				role := ri.Role
+				t.Run(string(role), func(t *testing.T) {
+					t.Parallel()
+					var e *testenv.Env
+					if dsn == "" {
+						e = testenv.New(t, "")
+					} else {
+						e = testenv.New(t, pgDSN(t))
+					}
+					w := newWorld(t, e, role)
+					p := w.Actor.Principal()
+					c := e.Login(w.Actor)
+					api := e.APIClient(w.Actor)
+					routes := e.Sys.Web.Routes()
+					cached := map[string]map[string]matrixCase{}
+					// Reads first, then writes, so a write cannot hide a later read's record.
+					sort.SliceStable(routes, func(i, j int) bool { return routes[i].Method == "GET" && routes[j].Method != "GET" })
+					for _, rt := range routes {
+						if skipInMatrix(rt) {
+							continue
+						}
+						client := c
+						if rt.IsAPI() {
+							client = api
+						}
+						name := fmt.Sprintf("%s %s %s", role, rt.Method, rt.Pattern)
+						if rt.Object == "" {
+							want := rt.Access == web.Signed || p.Can(rt.Perm)
+							res := call(client, rt, fillPath(rt.Pattern, nil))
+							check(t, name, want, res)
+							cells.Add(1)
+							if want {
+								allows.Add(1)
+							}
+							continue
+						}
+						build, ok := objectFixtures[rt.Object]
+						if !ok {
+							t.Fatalf("route %s %s names Object %q but the matrix has no fixture for it", rt.Method, rt.Pattern, rt.Object)
+						}
+						// Reads share one set of records per kind; each write
+						// gets fresh ones, since it may change or remove them.
+						var cases map[string]matrixCase
+						if rt.Method == "GET" {
+							if cached[rt.Object] == nil {
+								cached[rt.Object] = build(w)
+							}
+							cases = cached[rt.Object]
+						} else {
+							cases = build(w)
+						}
+						for _, own := range ownerships {
+							mc, ok := cases[own]
+							if !ok {
+								continue
+							}
+							var want bool
+							switch {
+							case mc.Allowed != nil:
+								want = mc.Allowed(p)
+							case rt.Access == web.Signed:
+								want = mc.Facts.OrgID == p.OrgID
+							default:
+								want = p.Scope(rt.Perm).Allows(mc.Facts) && !(p.IsPlatform() && mc.Facts.OrgID != p.OrgID && rt.Perm.Grants[authz.RolePlatformOperator] == 0)
+							}
+							res := call(client, rt, fillPath(rt.Pattern, mc.Params))
+							check(t, name+" ["+own+"]", want, res)
+							cells.Add(1)
+							if want {
+								allows.Add(1)
+							}
+						}
+					}
+				})
 			}
-			w := newWorld(t, e, role)
-			p := w.Actor.Principal()
-			c := e.Login(w.Actor)
-			api := e.APIClient(w.Actor)
-			routes := e.Sys.Web.Routes()
-			// Reads first, then writes, so a write cannot hide a later read's record.
-			sort.SliceStable(routes, func(i, j int) bool { return routes[i].Method == "GET" && routes[j].Method != "GET" })
-			for _, rt := range routes {
-				if skipInMatrix(rt) {
-					continue
-				}
-				client := c
-				if rt.IsAPI() {
-					client = api
-				}
-				name := fmt.Sprintf("%s %s %s", role, rt.Method, rt.Pattern)
-				if rt.Object == "" {
-					want := rt.Access == web.Signed || p.Can(rt.Perm)
-					res := call(client, rt, fillPath(rt.Pattern, nil))
-					check(t, name, want, res)
-					cells++
-					if want {
-						allows++
-					}
-					continue
-				}
-				build, ok := objectFixtures[rt.Object]
-				if !ok {
-					t.Fatalf("route %s %s names Object %q but the matrix has no fixture for it", rt.Method, rt.Pattern, rt.Object)
-				}
-				cases := build(w)
-				for _, own := range ownerships {
-					mc, ok := cases[own]
-					if !ok {
-						continue
-					}
-					var want bool
-					switch {
-					case mc.Allowed != nil:
-						want = mc.Allowed(p)
-					case rt.Access == web.Signed:
-						want = mc.Facts.OrgID == p.OrgID
-					default:
-						want = p.Scope(rt.Perm).Allows(mc.Facts) && !(p.IsPlatform() && mc.Facts.OrgID != p.OrgID && rt.Perm.Grants[authz.RolePlatformOperator] == 0)
-					}
-					res := call(client, rt, fillPath(rt.Pattern, mc.Params))
-					check(t, name+" ["+own+"]", want, res)
-					cells++
-					if want {
-						allows++
-					}
-				}
-			}
-		}
-		t.Logf("permission matrix: %d cells, %d expected allows, %d expected denials", cells, allows, cells-allows)
+		})
+		t.Logf("permission matrix: %d cells, %d expected allows, %d expected denials", cells.Load(), allows.Load(), cells.Load()-allows.Load())
 	})
 }
 
