@@ -48,7 +48,7 @@ func newCaseSite(t *testing.T, e *testenv.Env) *caseSite {
 var (
 	caseReVersion  = regexp.MustCompile(`name="version" value="(\d+)"`)
 	caseReApproval = regexp.MustCompile(`name="approval_id" value="(\d+)">\s*<input type="hidden" name="approval_version" value="(\d+)"`)
-	caseReLoc  = regexp.MustCompile(`^/cases/(\d+)$`)
+	caseReLoc      = regexp.MustCompile(`^/cases/(\d+)$`)
 )
 
 func caseWant(t *testing.T, res testenv.Response, status int, contains ...string) {
