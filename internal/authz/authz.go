@@ -342,3 +342,7 @@ func From(ctx context.Context) *Principal {
 	p, _ := ctx.Value(ctxKey{}).(*Principal)
 	return p
 }
+
+func sortIDs(ids []int64) { slices.Sort(ids) }
+
+func sortRoles(rs []Role) { slices.Sort(rs) }

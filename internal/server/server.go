@@ -53,6 +53,7 @@ type System struct {
 	Volunteers *volunteers.Service
 	Resources  *resources.Service
 	Web        *web.Server
+	Cases      *cases.CaseService
 }
 
 // DSN returns the configured DSN or the SQLite file in the data folder.
@@ -118,12 +119,17 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 	sys.Approvals = approval.New(d, cfg.Now)
 	sys.General = general.New(d, cfg.Now, sys.Approvals)
 	sys.Groups = groups.New(d, cfg.Now)
+	sys.Cases = cases.NewCaseService(d, cfg.Now, sys.Approvals, sys.Clients)
 	// One rule per line.
 	sys.Reminders = reminder.New(d, cfg.Now,
 		org.ContractYearRule{Days: 30},
 		groups.GroupReportRule{},
 		resources.LinkRule{},
 		resources.CommRule{},
+		cases.FollowupRule{},
+		cases.SuperviseeRule{},
+		cases.PostClosureRule{},
+		cases.ApprovalRule{},
 	)
 	// One field per line, so that adding a business area is a one-line change.
 	sys.Web, err = web.New(web.Deps{
@@ -140,6 +146,8 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 		Groups:        sys.Groups,
 		Volunteers:    sys.Volunteers,
 		Resources:     sys.Resources,
+		Cases:         sys.Cases,
+		Home:          []web.HomeParts{web.CaseHome(sys.Cases)},
 		SecureCookies: cfg.SecureCookies,
 	})
 	if err != nil {

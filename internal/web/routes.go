@@ -23,6 +23,7 @@ func (s *Server) routes() {
 	s.apiDocRoutes()
 	s.approvalRoutes()
 	s.clientRoutes()
+	s.caseRoutes()
 	s.peopleRoutes()
 	s.groupAreaRoutes()
 	s.orgStructureRoutes()

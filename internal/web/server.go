@@ -44,6 +44,9 @@ type Deps struct {
 	Cipher *pii.Cipher
 	// Clients is the client register.
 	Clients *cases.ClientService
+	// Cases is the casework service (case files, follow-ups, referrals,
+	// closures, reports).
+	Cases *cases.CaseService
 	// Reminders computes each user's reminders for the home page.
 	Reminders *reminder.Engine
 	// Volunteers and Resources serve the volunteer and resource areas.

@@ -1,0 +1,340 @@
+package cases
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"shegong/internal/app"
+	"shegong/internal/authz"
+	"shegong/internal/db"
+	"shegong/internal/pii"
+	"shegong/internal/reminder"
+)
+
+// openCase is an open case with its follow-up facts for this month.
+type openCase struct {
+	ID         int64
+	Number     string
+	ClientName string
+	WorkerID   int64
+	WorkerName string
+	OpenedOn   app.Date
+	MonthN     int
+	Last       app.Date // last follow-up, or the opening when there is none
+}
+
+const sqlOpenCasesOf = `SELECT c.id, c.number, cl.name, c.worker_id, st.name, c.opened_on,
+	(SELECT COUNT(*) FROM case_followups f WHERE f.org_id = c.org_id AND f.case_id = c.id AND f.kind = 'service'
+		AND f.held_on >= $2 AND f.held_on <= $3),
+	(SELECT MAX(f.held_on) FROM case_followups f WHERE f.org_id = c.org_id AND f.case_id = c.id AND f.kind = 'service')
+	FROM cases c
+	JOIN clients cl ON cl.org_id = c.org_id AND cl.id = c.client_id
+	JOIN staff st ON st.org_id = c.org_id AND st.id = c.worker_id
+	WHERE c.org_id = $1 AND c.state = 'open' AND c.worker_id IN (%s)
+	ORDER BY st.name, c.worker_id, c.number`
+
+// openCasesOf lists the open cases of the given workers.
+func openCasesOf(ctx context.Context, q db.Querier, orgID int64, workers []int64, r rules) ([]openCase, error) {
+	if len(workers) == 0 {
+		return nil, nil
+	}
+	rows, err := q.QueryContext(ctx, fmt.Sprintf(sqlOpenCasesOf, joinIDList(workers)), orgID, r.monthStart, r.monthEnd)
+	if err != nil {
+		return nil, fmt.Errorf("cases: open cases: %w", err)
+	}
+	defer rows.Close()
+	var out []openCase
+	for rows.Next() {
+		var c openCase
+		var name string
+		if err := rows.Scan(&c.ID, &c.Number, &name, &c.WorkerID, &c.WorkerName, &c.OpenedOn, &c.MonthN, &c.Last); err != nil {
+			return nil, err
+		}
+		c.ClientName = pii.MaskName(name)
+		if c.Last.IsZero() {
+			c.Last = c.OpenedOn
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func caseHref(id int64) string { return fmt.Sprintf("/cases/%d", id) }
+
+// FollowupRule reminds a worker of each open case short of follow-ups (C4):
+// fewer than the monthly minimum when the month's last days have come, or
+// none for the idle days.
+type FollowupRule struct{}
+
+func (FollowupRule) Name() string  { return "case_followup" }
+func (FollowupRule) Label() string { return "个案跟进不足" }
+
+func (FollowupRule) Items(ctx context.Context, q db.Querier, p *authz.Principal, today app.Date) ([]reminder.Item, error) {
+	if p.StaffID == 0 || !p.Can(PermCaseWrite) {
+		return nil, nil
+	}
+	st, err := loadSettings(ctx, q, p.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	r := rulesOn(st, today)
+	cases, err := openCasesOf(ctx, q, p.OrgID, []int64{p.StaffID}, r)
+	if err != nil {
+		return nil, err
+	}
+	var out []reminder.Item
+	for _, c := range cases {
+		if !r.behind(StateOpen, c.MonthN, c.Last) {
+			continue
+		}
+		it := reminder.Item{Title: c.Number + " " + c.ClientName, Href: caseHref(c.ID), Due: r.monthEnd}
+		var why []string
+		if r.near && c.MonthN < st.FollowupsPerMonth {
+			why = append(why, fmt.Sprintf("本月已跟进 %d 次，至少 %d 次，距月底还有 %d 天", c.MonthN, st.FollowupsPerMonth,
+				today.DaysUntil(r.monthEnd)))
+		}
+		if !c.Last.After(r.idleBefore) {
+			it.Overdue = true
+			it.Due = c.Last.AddDays(st.IdleDays)
+			why = append(why, fmt.Sprintf("已 %d 天没有跟进记录", c.Last.DaysUntil(today)))
+		}
+		it.Detail = strings.Join(why, "；")
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// SuperviseeRule shows a supervisor, for each supervisee, how many of their
+// open cases fall behind on follow-ups (C4).
+type SuperviseeRule struct{}
+
+func (SuperviseeRule) Name() string  { return "case_supervisee_behind" }
+func (SuperviseeRule) Label() string { return "被督导同工个案跟进不足" }
+
+func (SuperviseeRule) Items(ctx context.Context, q db.Querier, p *authz.Principal, today app.Date) ([]reminder.Item, error) {
+	if len(p.Supervisees) == 0 || !p.Scope(PermCaseRead).Has(authz.Supervised) {
+		return nil, nil
+	}
+	st, err := loadSettings(ctx, q, p.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	r := rulesOn(st, today)
+	cases, err := openCasesOf(ctx, q, p.OrgID, p.Supervisees, r)
+	if err != nil {
+		return nil, err
+	}
+	type tally struct {
+		name    string
+		behind  int
+		idle    int
+		numbers []string
+	}
+	var order []int64
+	by := map[int64]*tally{}
+	for _, c := range cases {
+		if !r.behind(StateOpen, c.MonthN, c.Last) {
+			continue
+		}
+		t, ok := by[c.WorkerID]
+		if !ok {
+			t = &tally{name: c.WorkerName}
+			by[c.WorkerID] = t
+			order = append(order, c.WorkerID)
+		}
+		t.behind++
+		if !c.Last.After(r.idleBefore) {
+			t.idle++
+		}
+		if len(t.numbers) < 3 {
+			t.numbers = append(t.numbers, c.Number)
+		}
+	}
+	var out []reminder.Item
+	for _, w := range order {
+		t := by[w]
+		detail := "个案 " + strings.Join(t.numbers, "、")
+		if t.behind > len(t.numbers) {
+			detail += " 等"
+		}
+		if t.idle > 0 {
+			detail += fmt.Sprintf("；其中 %d 个已 %d 天以上未跟进", t.idle, st.IdleDays)
+		}
+		out = append(out, reminder.Item{Title: fmt.Sprintf("%s：%d 个个案跟进不足", t.name, t.behind), Detail: detail,
+			Href: fmt.Sprintf("/cases?worker=%d&behind=1", w), Due: r.monthEnd, Overdue: t.idle > 0})
+	}
+	return out, nil
+}
+
+// PostClosureRule reminds a worker of each closed case whose current
+// post-closure month has no written record yet (C6), until all are done.
+type PostClosureRule struct{}
+
+func (PostClosureRule) Name() string  { return "case_post_closure" }
+func (PostClosureRule) Label() string { return "结案后跟进" }
+
+const sqlPostClosureCases = `SELECT c.id, c.number, cl.name, c.closed_on FROM cases c
+	JOIN clients cl ON cl.org_id = c.org_id AND cl.id = c.client_id
+	WHERE c.org_id = $1 AND c.worker_id = $2 AND c.state = 'post_closure' ORDER BY c.closed_on, c.id`
+
+func (PostClosureRule) Items(ctx context.Context, q db.Querier, p *authz.Principal, today app.Date) ([]reminder.Item, error) {
+	if p.StaffID == 0 || !p.Can(PermCaseWrite) {
+		return nil, nil
+	}
+	st, err := loadSettings(ctx, q, p.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, sqlPostClosureCases, p.OrgID, p.StaffID)
+	if err != nil {
+		return nil, fmt.Errorf("cases: post-closure cases: %w", err)
+	}
+	type closed struct {
+		c    Case
+		name string
+	}
+	var list []closed
+	for rows.Next() {
+		var c closed
+		if err := rows.Scan(&c.c.ID, &c.c.Number, &c.name, &c.c.ClosedOn); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		c.c.orgID = p.OrgID
+		list = append(list, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []reminder.Item
+	for _, cl := range list {
+		dates, err := postClosureDates(ctx, q, &cl.c)
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range PostClosureWindows(cl.c.ClosedOn, st.PostClosureMonths, dates) {
+			if w.Done {
+				continue
+			}
+			if today.Before(w.Start) {
+				break
+			}
+			it := reminder.Item{Title: cl.c.Number + " " + pii.MaskName(cl.name), Href: caseHref(cl.c.ID), Due: w.End}
+			if today.After(w.End) {
+				it.Overdue = true
+				it.Detail = fmt.Sprintf("结案后第 %d 个月（%s 至 %s）没有书面跟进记录，请尽快补记", w.Month, w.Start, w.End)
+			} else {
+				it.Detail = fmt.Sprintf("结案后第 %d 个月（%s 至 %s）尚未记录跟进，还有 %d 天", w.Month, w.Start, w.End,
+					today.DaysUntil(w.End))
+			}
+			out = append(out, it)
+			break
+		}
+	}
+	return out, nil
+}
+
+// ApprovalRule reminds of the case requests that wait for the user: those
+// the user is to decide once they have waited too long (fresh ones are on
+// the to-do list), the user's own rejected ones to correct, and internal
+// referrals to accept or decline.
+type ApprovalRule struct {
+	// OverdueDays marks a request waiting longer as overdue; default 3.
+	OverdueDays int
+}
+
+func (ApprovalRule) Name() string  { return "case_approval" }
+func (ApprovalRule) Label() string { return "个案审批待处理" }
+
+const (
+	sqlCaseApprovalsToDecide = `SELECT DISTINCT a.id, a.kind, a.subject_id, a.title, s.started_at FROM approval_step_assignees sa
+		JOIN approval_steps s ON s.org_id = sa.org_id AND s.id = sa.step_id
+		JOIN approvals a ON a.org_id = s.org_id AND a.id = s.approval_id
+		WHERE sa.org_id = $1 AND sa.user_id = $2 AND s.status = 'pending' AND a.status = 'pending'
+		AND a.subject_type = 'case' AND a.submitter_id <> $2
+		ORDER BY s.started_at, a.id`
+	sqlCaseApprovalsRejected = `SELECT a.id, a.kind, a.subject_id, a.title, a.decided_at FROM approvals a
+		WHERE a.org_id = $1 AND a.submitter_id = $2 AND a.status = 'rejected' AND a.subject_type = 'case'
+		ORDER BY a.decided_at, a.id`
+	sqlReferralsToReceive = `SELECT r.case_id, c.number, fs.name, r.decided_at FROM case_referrals r
+		JOIN cases c ON c.org_id = r.org_id AND c.id = r.case_id
+		JOIN staff fs ON fs.org_id = r.org_id AND fs.id = r.from_worker_id
+		WHERE r.org_id = $1 AND r.to_staff_id = $2 AND r.status = 'awaiting' ORDER BY r.decided_at, r.id`
+)
+
+func (r ApprovalRule) Items(ctx context.Context, q db.Querier, p *authz.Principal, today app.Date) ([]reminder.Item, error) {
+	days := r.OverdueDays
+	if days <= 0 {
+		days = 3
+	}
+	var out []reminder.Item
+	rows, err := q.QueryContext(ctx, sqlCaseApprovalsToDecide, p.OrgID, p.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("cases: approvals to decide: %w", err)
+	}
+	for rows.Next() {
+		var id, caseID int64
+		var kind, title string
+		var started sql.NullTime
+		if err := rows.Scan(&id, &kind, &caseID, &title, &started); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		startedOn := app.Today(started.Time)
+		waited := startedOn.DaysUntil(today)
+		if waited <= days {
+			continue
+		}
+		out = append(out, reminder.Item{Kind: "个案审批待处理", Title: title, Href: caseHref(caseID),
+			Detail: fmt.Sprintf("%s等待您审批已 %d 天，请尽快处理", KindName(kind), waited), Due: startedOn.AddDays(days),
+			Overdue: true})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = q.QueryContext(ctx, sqlCaseApprovalsRejected, p.OrgID, p.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("cases: rejected approvals: %w", err)
+	}
+	for rows.Next() {
+		var id, caseID int64
+		var kind, title string
+		var decided sql.NullTime
+		if err := rows.Scan(&id, &kind, &caseID, &title, &decided); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, reminder.Item{Kind: "个案申请被驳回", Title: title, Href: caseHref(caseID),
+			Detail: KindName(kind) + "被督导驳回，请按意见修改后重新提交或撤回", Due: app.Today(decided.Time)})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if p.StaffID == 0 {
+		return out, nil
+	}
+	rows, err = q.QueryContext(ctx, sqlReferralsToReceive, p.OrgID, p.StaffID)
+	if err != nil {
+		return nil, fmt.Errorf("cases: referrals to receive: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var caseID int64
+		var number, from string
+		var at sql.NullTime
+		if err := rows.Scan(&caseID, &number, &from, &at); err != nil {
+			return nil, err
+		}
+		decided := app.Today(at.Time)
+		waited := decided.DaysUntil(today)
+		out = append(out, reminder.Item{Kind: "转介待接收", Title: "个案 " + number, Href: caseHref(caseID),
+			Detail: fmt.Sprintf("%s转介给您的个案，请确认接收或说明原因拒绝", from), Due: decided.AddDays(days),
+			Overdue: waited > days})
+	}
+	return out, rows.Err()
+}
