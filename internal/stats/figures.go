@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"shegong/internal/app"
+	"shegong/internal/cases"
 	"shegong/internal/db"
 	"shegong/internal/groups"
 	"shegong/internal/volunteers"
@@ -77,6 +78,8 @@ func (f *Figure) Number(raw int64) float64 {
 
 // Figures is the registry, in the order of the seed's 服务数据统计.
 var Figures = []*Figure{
+	{Key: "cases_opened", Label: "个案", Unit: "个", Definition: cases.DefCasesOpened, ValueLabel: "计数", NoProject: true,
+		Count: caseCount, Records: caseRecords},
 	{Key: "groups_opened", Label: "开启小组", Unit: "个", Definition: groups.DefGroupsOpened, ValueLabel: "计数",
 		Count: groupCount(groups.GroupsOpened), Records: groupRecords(groups.GroupsOpenedRecords, groupHref)},
 	{Key: "group_sessions", Label: "小组节数", Unit: "节", Definition: groups.DefGroupSessions, ValueLabel: "计数",
@@ -128,6 +131,30 @@ func groupRecords(list func(context.Context, db.Querier, groups.CountFilter, app
 		}
 		return out, total, nil
 	}
+}
+
+func (s Scope) cases() cases.CountFilter {
+	return cases.CountFilter{OrgID: s.OrgID, SiteID: s.SiteID, StaffID: s.StaffID}
+}
+
+func caseCount(ctx context.Context, q db.Querier, s Scope, from, to app.Date) (int64, error) {
+	n, err := cases.CasesOpened(ctx, q, s.cases(), from, to)
+	return int64(n), err
+}
+
+// caseRecords lists the cases opened, by number and state: the client is
+// not named in statistics.
+func caseRecords(ctx context.Context, q db.Querier, s Scope, from, to app.Date, lq app.ListQuery) ([]Record, int, error) {
+	rows, total, err := cases.OpenedRecords(ctx, q, s.cases(), from, to, lq)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]Record, len(rows))
+	for i, r := range rows {
+		out[i] = Record{ID: r.ID, Date: r.OpenedOn, Title: "个案 " + r.Number, Detail: "目前：" + cases.StateLabel(r.State),
+			SiteID: r.SiteID, Site: r.SiteName, Staff: r.Worker, Value: 1, Href: fmt.Sprintf("/cases/%d", r.ID)}
+	}
+	return out, total, nil
 }
 
 func (s Scope) volunteers() volunteers.CountFilter {

@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"shegong/internal/app"
+	"shegong/internal/approval"
 	"shegong/internal/auth"
 	"shegong/internal/authz"
+	"shegong/internal/cases"
 	"shegong/internal/db"
 	"shegong/internal/dbtest"
 	"shegong/internal/groups"
@@ -36,9 +38,15 @@ func world(t *testing.T, d *db.DB) (*statstest.Year, *stats.Service) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	y := statstest.BuildYear(t, statstest.Services{Auth: auth.New(d, clk.Now, auth.Config{}), Org: org.New(d, clk.Now),
-		Groups: groups.New(d, clk.Now), Volunteers: volunteers.New(d, clk.Now, cipher), SetNow: clk.Set})
-	return y, stats.New(d, clk.Now)
+	return statstest.BuildYear(t, services(d, clk, cipher)), stats.New(d, clk.Now)
+}
+
+// services are the services of a system on d, sharing clk.
+func services(d *db.DB, clk *clock, cipher *pii.Cipher) statstest.Services {
+	clients := cases.NewClientService(d, clk.Now, cipher)
+	return statstest.Services{Auth: auth.New(d, clk.Now, auth.Config{}), Org: org.New(d, clk.Now),
+		Groups: groups.New(d, clk.Now), Volunteers: volunteers.New(d, clk.Now, cipher), Clients: clients,
+		Cases: cases.NewCaseService(d, clk.Now, approval.New(d, clk.Now), clients), SetNow: clk.Set}
 }
 
 func query(t *testing.T, sc statstest.Scope) stats.Query {
@@ -265,7 +273,7 @@ func TestScopes(t *testing.T) {
 			t.Errorf("worker choices: %v %+v", err, c)
 		}
 		c, err = svc.Choices(ctx, y.Supervisor.P)
-		if err != nil || len(c.Staff) != 2 || len(c.Sites) != 0 {
+		if err != nil || len(c.Staff) != 3 || len(c.Sites) != 0 {
 			t.Errorf("supervisor choices: %v %+v", err, c)
 		}
 		c, err = svc.Choices(ctx, y.Director.P)
@@ -290,8 +298,7 @@ func TestHomeFigures(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		clk := &clock{}
 		cipher, _ := pii.NewCipher(bytes.Repeat([]byte{9}, pii.KeySize))
-		y := statstest.BuildYear(t, statstest.Services{Auth: auth.New(d, clk.Now, auth.Config{}), Org: org.New(d, clk.Now),
-			Groups: groups.New(d, clk.Now), Volunteers: volunteers.New(d, clk.Now, cipher), SetNow: clk.Set})
+		y := statstest.BuildYear(t, services(d, clk, cipher))
 		svc := stats.New(d, clk.Now)
 		clk.Set(time.Date(2026, 12, 28, 1, 0, 0, 0, time.UTC))
 		got := map[string]string{}

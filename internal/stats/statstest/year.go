@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"shegong/internal/app"
+	"shegong/internal/approval"
 	"shegong/internal/auth"
 	"shegong/internal/authz"
+	"shegong/internal/cases"
 	"shegong/internal/groups"
 	"shegong/internal/org"
 	"shegong/internal/volunteers"
@@ -25,6 +27,8 @@ type Services struct {
 	Org        *org.Service
 	Groups     *groups.Service
 	Volunteers *volunteers.Service
+	Clients    *cases.ClientService
+	Cases      *cases.CaseService
 	SetNow     func(time.Time)
 }
 
@@ -44,7 +48,7 @@ type Year struct {
 	Admin        *Person
 	Director     *Person
 	HeadA        *Person // centre head of site A
-	Supervisor   *Person // supervises Wang
+	Supervisor   *Person // supervises Wang and Zhao
 	Wang, Li     *Person // workers at site A
 	Zhao         *Person // worker at site B
 	Evaluator    *Person
@@ -146,8 +150,10 @@ func BuildYear(t testing.TB, s Services) *Year {
 	y.Wang = b.person("wang", "王嘉欣", y.SiteA, "worker", authz.RoleWorker)
 	y.Li = b.person("lizh", "李子豪", y.SiteA, "worker", authz.RoleWorker)
 	y.Zhao = b.person("zhao", "赵晓琳", y.SiteB, "worker", authz.RoleWorker)
-	b.check(s.Org.SetSupervisor(b.ctx, y.Admin.P, y.Wang.StaffID, org.SupervisorInput{SupervisorID: y.Supervisor.StaffID,
-		StartDate: app.NewDate(2025, 11, 1)}), "supervision")
+	for _, supee := range []*Person{y.Wang, y.Zhao} {
+		b.check(s.Org.SetSupervisor(b.ctx, y.Admin.P, supee.StaffID, org.SupervisorInput{SupervisorID: y.Supervisor.StaffID,
+			StartDate: app.NewDate(2025, 11, 1)}), "supervision")
+	}
 	y.Supervisor = b.login("dudao", y.Supervisor.Password) // the principal now knows the supervisee
 	_, epw, err := s.Org.CreateUser(b.ctx, y.Admin.P, org.UserInput{Username: "pinggu", DisplayName: "第三方评估",
 		Roles: []authz.Role{authz.RoleEvaluator}})
@@ -238,7 +244,60 @@ func BuildYear(t testing.TB, s Services) *Year {
 	a6 := activity(y.Zhao, y.SiteB, 0, "冬至包饺子", "2025-12-15", 30, 1, 20)
 	record(y.Zhao, v4, y.TeamB, a6, "冬至包饺子", "2025-12-15", "09:00", "10:00", 0)
 
+	// Cases: intake, assessment, plan, consent, then the opening request,
+	// which the worker's supervisor (or, without one, the centre head)
+	// approves on the day given; that day is the opening.
+	intake := func(p *Person, name, day string) *cases.Case {
+		t.Helper()
+		d := b.on(day)
+		b.n++
+		cl, err := s.Clients.Create(b.ctx, p.P, cases.ClientInput{Name: name, Gender: "男", BirthDate: app.NewDate(1950, 5, 1),
+			Phone: fmt.Sprintf("138%08d", b.n)})
+		b.check(err, "client "+name)
+		_, err = s.Clients.AddConsent(b.ctx, p.P, cl.ID, cases.ConsentInput{SignedOn: d, SignerName: name,
+			Relationship: cases.ConsentSelf, SharingScope: "仅限本机构服务使用"})
+		b.check(err, "consent "+name)
+		c, err := s.Cases.Create(b.ctx, p.P, cases.IntakeInput{ClientID: cl.ID, IntakeDate: d, Source: "community",
+			RiskLevel: cases.RiskMedium, PresentingProblem: "独居，情绪低落，与家人联系少"})
+		b.check(err, "intake "+name)
+		c, err = s.Cases.SaveAssessment(b.ctx, p.P, c.ID, cases.AssessmentInput{AssessedOn: d, Assessment: "社会支持薄弱",
+			Needs: "情绪支持", RiskLevel: cases.RiskMedium, Version: c.Version})
+		b.check(err, "assessment "+name)
+		c, err = s.Cases.SavePlan(b.ctx, p.P, c.ID, cases.PlanInput{PlannedOn: d, Strategy: "每两周面谈",
+			Goals: []cases.GoalInput{{Title: "情绪稳定"}}, Version: c.Version})
+		b.check(err, "plan "+name)
+		c, err = s.Cases.SubmitOpen(b.ctx, p.P, c.ID, cases.SubmitInput{Version: c.Version})
+		b.check(err, "submit "+name)
+		return c
+	}
+	approve := func(approver, worker *Person, c *cases.Case, day string) {
+		t.Helper()
+		b.on(day)
+		f, err := s.Cases.File(b.ctx, worker.P, c.ID)
+		b.check(err, "case file")
+		for _, a := range f.Approvals {
+			if a.Status == string(approval.Pending) {
+				_, err := s.Cases.Decide(b.ctx, approver.P, c.ID, cases.DecisionInput{ApprovalID: a.ID, Version: a.Version,
+					Decision: string(approval.Approve), Comment: "同意开案"})
+				b.check(err, "approve "+c.Number)
+				return
+			}
+		}
+		t.Fatalf("year: case %s has no pending request", c.Number)
+	}
+	c0 := intake(y.Zhao, "黄伯", "2025-12-08")
+	approve(y.Supervisor, y.Zhao, c0, "2025-12-10") // opened before the year
+
 	// 2026.
+	c1 := intake(y.Wang, "陈伯", "2026-02-02")
+	approve(y.Supervisor, y.Wang, c1, "2026-02-05")
+	c2 := intake(y.Li, "林姨", "2026-05-08")
+	approve(y.HeadA, y.Li, c2, "2026-05-12")
+	c3 := intake(y.Zhao, "何婆婆", "2026-08-14")
+	approve(y.Supervisor, y.Zhao, c3, "2026-08-18")
+	intake(y.Wang, "罗叔", "2026-11-20") // still waiting for approval at the year's end
+	c5 := intake(y.Wang, "郑姨", "2026-11-25")
+	approve(y.Supervisor, y.Wang, c5, "2026-12-01")
 	session(y.Zhao, g5, m5, "2026-01-10", 3)
 	a1 := activity(y.Wang, y.SiteA, y.Project, "元宵游园会", "2026-01-20", 120, 4, 300)
 	record(y.Wang, v1, y.TeamA, a1, "元宵游园会", "2026-01-20", "09:00", "12:00", 0)
@@ -269,15 +328,15 @@ func BuildYear(t testing.TB, s Services) *Year {
 		"project": {Period: "2026", ProjectID: y.Project},
 	}
 	y.Want = map[string]map[string]int64{
-		"year": {"groups_opened": 3, "group_sessions": 9, "group_person_times": 31, "activities": 5,
+		"year": {"cases_opened": 4, "groups_opened": 3, "group_sessions": 9, "group_person_times": 31, "activities": 5,
 			"activity_participants": 448, "volunteer_person_times": 5, "volunteer_hours": 870, "publicity_materials": 917},
-		"siteA": {"groups_opened": 2, "group_sessions": 5, "group_person_times": 14, "activities": 4,
+		"siteA": {"cases_opened": 3, "groups_opened": 2, "group_sessions": 5, "group_person_times": 14, "activities": 4,
 			"activity_participants": 368, "volunteer_person_times": 4, "volunteer_hours": 660, "publicity_materials": 815},
-		"siteB": {"groups_opened": 1, "group_sessions": 4, "group_person_times": 17, "activities": 1,
+		"siteB": {"cases_opened": 1, "groups_opened": 1, "group_sessions": 4, "group_person_times": 17, "activities": 1,
 			"activity_participants": 80, "volunteer_person_times": 1, "volunteer_hours": 210, "publicity_materials": 102},
-		"q2": {"groups_opened": 1, "group_sessions": 3, "group_person_times": 7, "activities": 1,
+		"q2": {"cases_opened": 1, "groups_opened": 1, "group_sessions": 3, "group_person_times": 7, "activities": 1,
 			"activity_participants": 80, "volunteer_person_times": 2, "volunteer_hours": 330, "publicity_materials": 102},
-		"wang": {"groups_opened": 1, "group_sessions": 3, "group_person_times": 9, "activities": 2,
+		"wang": {"cases_opened": 2, "groups_opened": 1, "group_sessions": 3, "group_person_times": 9, "activities": 2,
 			"activity_participants": 165, "volunteer_person_times": 2, "volunteer_hours": 330, "publicity_materials": 304},
 		"project": {"groups_opened": 1, "group_sessions": 3, "group_person_times": 9, "activities": 2,
 			"activity_participants": 320, "volunteer_person_times": 3, "volunteer_hours": 540, "publicity_materials": 814},
