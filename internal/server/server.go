@@ -20,6 +20,7 @@ import (
 	"shegong/internal/pii"
 	"shegong/internal/reminder"
 	"shegong/internal/resources"
+	"shegong/internal/stats"
 	"shegong/internal/volunteers"
 	"shegong/internal/web"
 )
@@ -54,6 +55,7 @@ type System struct {
 	Resources  *resources.Service
 	Web        *web.Server
 	Cases      *cases.CaseService
+	Stats      *stats.Service
 }
 
 // DSN returns the configured DSN or the SQLite file in the data folder.
@@ -119,6 +121,7 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 	sys.Approvals = approval.New(d, cfg.Now)
 	sys.General = general.New(d, cfg.Now, sys.Approvals)
 	sys.Groups = groups.New(d, cfg.Now)
+	sys.Stats = stats.New(d, cfg.Now)
 	sys.Cases = cases.NewCaseService(d, cfg.Now, sys.Approvals, sys.Clients)
 	// One rule per line.
 	sys.Reminders = reminder.New(d, cfg.Now,
@@ -148,6 +151,7 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 		Resources:     sys.Resources,
 		Cases:         sys.Cases,
 		Home:          []web.HomeParts{web.CaseHome(sys.Cases)},
+		Stats:         sys.Stats,
 		SecureCookies: cfg.SecureCookies,
 	})
 	if err != nil {

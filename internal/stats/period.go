@@ -230,24 +230,34 @@ func atoi(s string) int {
 // CurrentPeriod is the period of kind k that contains today; a custom
 // period is the year to date.
 func CurrentPeriod(k PeriodKind, today app.Date) Period {
-	y := today.Year()
+	if k == KindCustom {
+		p, err := CustomPeriod(app.NewDate(today.Year(), 1, 1), today)
+		if err == nil {
+			return p
+		}
+	}
+	return periodContaining(k, today)
+}
+
+// periodContaining is the month, quarter, half-year or year (any other
+// kind) that contains day d.
+func periodContaining(k PeriodKind, d app.Date) Period {
+	y := d.Year()
 	var p Period
 	var err error
 	switch k {
 	case KindMonth:
-		p, err = MonthPeriod(y, today.Month())
+		p, err = MonthPeriod(y, d.Month())
 	case KindQuarter:
-		p, err = QuarterPeriod(y, (int(today.Month())+2)/3)
+		p, err = QuarterPeriod(y, (int(d.Month())+2)/3)
 	case KindHalf:
-		p, err = HalfPeriod(y, (int(today.Month())+5)/6)
-	case KindCustom:
-		p, err = CustomPeriod(app.NewDate(y, 1, 1), today)
+		p, err = HalfPeriod(y, (int(d.Month())+5)/6)
 	default:
 		p, err = YearPeriod(y)
 	}
 	if err != nil {
-		// Only a clock outside the supported years gets here.
-		return Period{Kind: KindCustom, Code: today.String() + "~" + today.String(), Label: today.String(), From: today, To: today}
+		// Only a day outside the supported years gets here.
+		return Period{Kind: KindCustom, Code: d.String() + "~" + d.String(), Label: d.String(), From: d, To: d}
 	}
 	return p
 }
@@ -255,7 +265,10 @@ func CurrentPeriod(k PeriodKind, today app.Date) Period {
 // PeriodOf reads the period of a filter: its kind (may be empty), the
 // written value, and the from/to dates of a custom period. Nothing given is
 // the current year; a kind without a value is the current period of that
-// kind.
+// kind. A value of another kind than the one chosen becomes the period of
+// the chosen kind where it starts (2026-05 as a quarter is 2026Q2; as a
+// custom period, 2026-05-01 to 2026-05-31), so that changing the kind keeps
+// the reader near the time they were looking at.
 func PeriodOf(kind, value, from, to string, today app.Date) (Period, error) {
 	k := PeriodKind(strings.TrimSpace(kind))
 	value, from, to = strings.TrimSpace(value), strings.TrimSpace(from), strings.TrimSpace(to)
@@ -265,10 +278,10 @@ func PeriodOf(kind, value, from, to string, today app.Date) (Period, error) {
 	if k == KindCustom || (k == "" && value == "" && (from != "" || to != "")) {
 		if from == "" && to == "" && value != "" {
 			p, err := ParsePeriod(value)
-			if err == nil && p.Kind != KindCustom {
-				return Period{}, periodErr("period", "自定义期间请填写开始和结束日期")
+			if err != nil || p.Kind == KindCustom {
+				return p, err
 			}
-			return p, err
+			return CustomPeriod(p.From, p.To)
 		}
 		var f, t app.Date
 		var err error
@@ -292,7 +305,7 @@ func PeriodOf(kind, value, from, to string, today app.Date) (Period, error) {
 		return Period{}, err
 	}
 	if k != "" && p.Kind != k {
-		return Period{}, periodErr("period", "期间类型为%s时，请按 %s 的格式填写", PeriodKindName(k), periodExample[k])
+		return periodContaining(k, p.From), nil
 	}
 	return p, nil
 }

@@ -29,6 +29,7 @@ func (s *Server) routes() {
 	s.orgStructureRoutes()
 	s.volunteerRoutes()
 	s.resourceRoutes()
+	s.statsRoutes()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

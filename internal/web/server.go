@@ -28,6 +28,7 @@ import (
 	"shegong/internal/pii"
 	"shegong/internal/reminder"
 	"shegong/internal/resources"
+	"shegong/internal/stats"
 	"shegong/internal/volunteers"
 )
 
@@ -61,6 +62,8 @@ type Deps struct {
 	// feeds the home page and the top bar.
 	Approvals *approval.Service
 	General   *general.Service
+	// Stats answers the service statistics.
+	Stats *stats.Service
 	// SecureCookies marks cookies Secure (behind TLS).
 	SecureCookies bool
 }

@@ -30,7 +30,14 @@ type Services struct {
 	Clients    *cases.ClientService
 	Cases      *cases.CaseService
 	SetNow     func(time.Time)
+	// Password is what every account sets at its first sign-in (the
+	// initial passwords must be changed); DefaultPassword when empty.
+	Password string
 }
+
+// DefaultPassword is the accounts' password unless Services.Password says
+// otherwise.
+const DefaultPassword = "Year-Passw0rd-2026"
 
 // Person is a signed-in member of the organization.
 type Person struct {
@@ -97,11 +104,19 @@ func (b *builder) on(day string) app.Date {
 	return d
 }
 
-func (b *builder) login(username, password string) *Person {
+// login signs in with the initial password, changes it as the first
+// sign-in requires, and signs in again.
+func (b *builder) login(username, initial string) *Person {
 	b.t.Helper()
-	_, p, err := b.s.Auth.Login(b.ctx, username, password, auth.KindWeb, auth.Client{IP: "127.0.0.1"})
+	_, p, err := b.s.Auth.Login(b.ctx, username, initial, auth.KindWeb, auth.Client{IP: "127.0.0.1"})
 	b.check(err, "sign in "+username)
-	return &Person{Username: username, Password: password, StaffID: p.StaffID, P: p}
+	pw := b.s.Password
+	if p.MustChange {
+		b.check(b.s.Auth.ChangePassword(b.ctx, p, initial, pw, pw), "change password of "+username)
+		_, p, err = b.s.Auth.Login(b.ctx, username, pw, auth.KindWeb, auth.Client{IP: "127.0.0.1"})
+		b.check(err, "sign in again "+username)
+	}
+	return &Person{Username: username, Password: pw, StaffID: p.StaffID, P: p}
 }
 
 // person adds a staff member (assigned to site when not 0) with an account
@@ -126,6 +141,9 @@ func (b *builder) person(username, name string, site int64, position string, rol
 // clock on 2027-01-05.
 func BuildYear(t testing.TB, s Services) *Year {
 	t.Helper()
+	if s.Password == "" {
+		s.Password = DefaultPassword
+	}
 	b := &builder{t: t, ctx: context.Background(), s: s, y: &Year{}}
 	y := b.y
 	b.on("2025-11-01")
@@ -154,7 +172,7 @@ func BuildYear(t testing.TB, s Services) *Year {
 		b.check(s.Org.SetSupervisor(b.ctx, y.Admin.P, supee.StaffID, org.SupervisorInput{SupervisorID: y.Supervisor.StaffID,
 			StartDate: app.NewDate(2025, 11, 1)}), "supervision")
 	}
-	y.Supervisor = b.login("dudao", y.Supervisor.Password) // the principal now knows the supervisee
+	y.Supervisor = b.login("dudao", y.Supervisor.Password) // the principal now knows the supervisees
 	_, epw, err := s.Org.CreateUser(b.ctx, y.Admin.P, org.UserInput{Username: "pinggu", DisplayName: "第三方评估",
 		Roles: []authz.Role{authz.RoleEvaluator}})
 	b.check(err, "create evaluator")

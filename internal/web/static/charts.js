@@ -1,6 +1,8 @@
 // Bar charts without inline script (the CSP forbids it): an element with
 // data-chart="ID" is drawn from the JSON in <script type="application/json"
-// id="ID">: {categories: [...], series: [{name, data: [...]}], stacked}.
+// id="ID">: {categories: [...], series: [{name, data: [...]}], stacked,
+// kind, single}. kind "line" draws lines instead of bars; single shows one
+// series at a time, chosen in the legend (for series of different units).
 // The table next to each chart carries the same numbers for screen readers
 // and printing.
 (function () {
@@ -18,13 +20,21 @@
     el.style.height = (el.getAttribute("data-height") || "320") + "px";
     var chart = window.echarts.init(el);
     var rotate = d.categories.length > 6 ? 30 : 0;
+    var line = d.kind === "line";
+    var selected = {};
+    if (d.single) {
+      d.series.forEach(function (s, i) { selected[s.name] = i === 0; });
+    }
     chart.setOption({
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      legend: { top: 0 },
+      tooltip: { trigger: "axis", axisPointer: { type: line ? "line" : "shadow" } },
+      legend: { top: 0, type: "scroll", selectedMode: d.single ? "single" : true, selected: selected },
       grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: d.categories, axisLabel: { interval: 0, rotate: rotate } },
       yAxis: { type: "value", minInterval: 1 },
       series: d.series.map(function (s) {
+        if (line) {
+          return { name: s.name, type: "line", data: s.data, symbolSize: 6 };
+        }
         return { name: s.name, type: "bar", stack: d.stacked ? "total" : undefined, data: s.data, barMaxWidth: 40 };
       })
     });
