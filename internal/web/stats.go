@@ -112,10 +112,18 @@ type statsChartSerie struct {
 	Data []float64 `json:"data"`
 }
 
+// chartOf draws a table; months of a single year are named 1月 … 12月.
 func chartOf(t *stats.Table, kind string) statsChart {
 	c := statsChart{Categories: []string{}, Series: []statsChartSerie{}, Kind: kind, Single: true}
+	oneYear := t.By == "month" && t.Period.From.Year() == t.Period.To.Year() && len(t.Rows) > 0 && len(t.Rows[0].Key) == 7
 	for _, r := range t.Rows {
-		c.Categories = append(c.Categories, r.Label)
+		label := r.Label
+		if oneYear {
+			if m, err := strconv.Atoi(r.Key[5:]); err == nil {
+				label = strconv.Itoa(m) + "月"
+			}
+		}
+		c.Categories = append(c.Categories, label)
 	}
 	for i, col := range t.Columns {
 		if t.Total.Values[i].NotApplicable {

@@ -19,7 +19,8 @@
     }
     el.style.height = (el.getAttribute("data-height") || "320") + "px";
     var chart = window.echarts.init(el);
-    var rotate = d.categories.length > 6 ? 30 : 0;
+    var long = d.categories.some(function (c) { return String(c).length > 4; });
+    var rotate = d.categories.length > 6 && long ? 30 : 0;
     var line = d.kind === "line";
     var selected = {};
     if (d.single) {
