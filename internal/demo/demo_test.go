@@ -18,11 +18,11 @@ func TestDemoLoadsOnceAndEveryRoleSignsIn(t *testing.T) {
 		if err := demo.PlatformOperator(e.Ctx, e.Sys.DB, now); err != nil {
 			t.Fatal(err)
 		}
-		logins, loaded, err := demo.Load(e.Ctx, e.Sys.DB, now)
+		logins, loaded, err := demo.Load(e.Ctx, e.Sys.DB, e.Sys.Cipher, now)
 		if err != nil || !loaded {
 			t.Fatalf("load: %v %v", loaded, err)
 		}
-		if _, again, err := demo.Load(e.Ctx, e.Sys.DB, now); err != nil || again {
+		if _, again, err := demo.Load(e.Ctx, e.Sys.DB, e.Sys.Cipher, now); err != nil || again {
 			t.Fatalf("second load: %v %v", again, err)
 		}
 		// The seed's shape: 8/4/4/4/8 front-line staff, 28 in all.

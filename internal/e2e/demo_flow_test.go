@@ -18,7 +18,7 @@ func TestPlatformFlowOnDemo(t *testing.T) {
 	if err := demo.PlatformOperator(e.Ctx, e.Sys.DB, e.Clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := demo.Load(e.Ctx, e.Sys.DB, e.Clock.Now()); err != nil {
+	if _, _, err := demo.Load(e.Ctx, e.Sys.DB, e.Sys.Cipher, e.Clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	signInAs := func(b *Browser, user string) {
