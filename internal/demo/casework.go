@@ -295,7 +295,7 @@ func (w *world) planCases() {
 			if wk.sup == nil || s.code == "BA" && (wk == sg1 || wk == sg2) {
 				continue
 			}
-			if (i+n)%2 == 1 && s.code != "BA" {
+			if i%3 == 1 {
 				continue
 			}
 			n++
