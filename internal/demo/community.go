@@ -170,7 +170,7 @@ func (w *world) planRequests() {
 		{"songhu_sg2", "SH", "申请外出参观交流", "组织义工骨干到市内优秀社工站参观交流，租车费用。", "1200.00", t.AddDays(-40), []string{"songhu_head"}},
 		{"beian_sg2", "BA", "申请租用旅游大巴开展亲子户外活动", "校园零欺凌项目亲子户外拓展，40个家庭参加，租用大巴两辆及拓展场地。", "6800.00", t.AddDays(-4), []string{"beian_head"}},
 		{"xinshi_head", "XS", "申请采购中心办公电脑", "中心两台电脑已使用八年，无法运行服务系统，申请更换。", "7200.00", t.AddDays(-2), nil},
-		{"beian_sg1", "BA", "申请购买长者生日会物资", "十二月长者生日会，30位长者参加，购买蛋糕和水果。", "860.00", t.AddDays(-1), nil},
+		{"beian_sg1", "BA", "申请购买长者生日会蛋糕", "本月长者生日会，30位长者参加，订购生日蛋糕。", "860.00", t.AddDays(-1), nil},
 	}
 	for _, rq := range list {
 		by := w.must(rq.by)
