@@ -140,7 +140,7 @@ func (w *world) planActivities() {
 		lead := leads[(k*7+3)%len(leads)]
 		tp := activityTemplates[k%len(activityTemplates)]
 		day := w.day(1 + k*363/123)
-		participants := 25 + w.r.IntN(51)
+		participants := 20 + w.r.IntN(41)
 		if tp.kind == "festival" || tp.kind == "recreation" {
 			participants += 30
 		}
@@ -150,7 +150,7 @@ func (w *world) planActivities() {
 		in := groups.ActivityInput{Title: tp.title, Kind: tp.kind, HeldOn: day, StartTime: "09:30", EndTime: "11:30",
 			Place: places[lead.site.code][k%3], SiteID: lead.site.id, LeadID: lead.staffID, Target: tp.target,
 			Content: "「" + tp.title + "」活动，由社工带领义工开展", Participants: participants,
-			Posters: 2 + w.r.IntN(6), Flyers: 15 + w.r.IntN(30),
+			Posters: 1 + w.r.IntN(4), Flyers: 12 + w.r.IntN(30),
 			Report: "活动按计划完成，参与者反馈良好"}
 		w.on(day, 400+k%60, func() error {
 			if lead.site.code == "BA" && k%4 == 0 {
