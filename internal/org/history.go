@@ -34,7 +34,6 @@ type Change = audit.Change
 // changes is the audit detail of an edit.
 type changes = audit.Diff
 
-
 // history reads the timeline of one record of orgID.
 func (s *Service) history(ctx context.Context, orgID int64, objectType string, id int64) ([]Change, error) {
 	return audit.History(ctx, s.DB, orgID, objectType, strconv.FormatInt(id, 10), orgActionNames)
