@@ -229,7 +229,7 @@ func bootstrap(ctx context.Context, sys *server.System, withDemo bool) error {
 		if err := demo.PlatformOperator(ctx, sys.DB, sys.Cfg.Now()); err != nil {
 			return err
 		}
-		logins, loaded, err := demo.Load(ctx, sys.DB, sys.Cfg.Now())
+		logins, loaded, err := demo.Load(ctx, sys.DB, sys.Cipher, sys.Cfg.Now())
 		if err != nil {
 			return err
 		}

@@ -25,13 +25,20 @@ const argonKeyLen = 32
 
 // HashPassword returns an encoded argon2id hash of pw with a random salt.
 func HashPassword(pw string) (string, error) {
+	return HashPasswordWith(pw, argonMemory, argonTime)
+}
+
+// HashPasswordWith hashes with explicit cost parameters. Production code
+// uses HashPassword; tests use a low cost for fixture accounts, which is safe
+// because the parameters travel with each hash.
+func HashPasswordWith(pw string, memoryKiB, passes uint32) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := argon2.IDKey([]byte(pw), salt, passes, memoryKiB, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime,
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, memoryKiB, passes,
 		argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"shegong/internal/auth"
 	"shegong/internal/authz"
 	"shegong/internal/db"
+	"shegong/internal/pii"
 )
 
 // Code is the demo organization's code; its presence means "already loaded".
@@ -53,8 +54,11 @@ var givens = []string{"嘉欣", "子豪", "晓琳", "伟健", "诗婷", "志明"
 func name(i int) string { return string(surnames[i%len(surnames)]) + givens[(i*7)%len(givens)] }
 
 // Load creates the demo organization unless it exists, and returns the
-// sign-ins to print. It is one transaction: all or nothing.
-func Load(ctx context.Context, d *db.DB, now time.Time) ([]Login, bool, error) {
+// sign-ins to print. The structure (departments, service points, staff and
+// sign-ins) is one transaction; the year of service records that follows is
+// made through the business services, c encrypting the clients' and
+// volunteers' personal data.
+func Load(ctx context.Context, d *db.DB, c *pii.Cipher, now time.Time) ([]Login, bool, error) {
 	var n int
 	if err := d.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM organizations WHERE code = $1`, Code).Scan(&n); err != nil {
 		return nil, false, err
@@ -66,8 +70,12 @@ func Load(ctx context.Context, d *db.DB, now time.Time) ([]Login, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	err = d.Tx(ctx, func(tx *sql.Tx) error { return load(ctx, tx, now, hash) })
+	var orgID int64
+	err = d.Tx(ctx, func(tx *sql.Tx) (err error) { orgID, err = load(ctx, tx, now, hash); return err })
 	if err != nil {
+		return nil, false, fmt.Errorf("demo: %w", err)
+	}
+	if err := records(ctx, d, c, orgID, now); err != nil {
 		return nil, false, fmt.Errorf("demo: %w", err)
 	}
 	return logins, true, nil
@@ -164,7 +172,7 @@ func (l *loader) supervise(sup, supee int64, from app.Date) {
 		l.org, sup, supee, from)
 }
 
-func load(ctx context.Context, tx *sql.Tx, now time.Time, hash string) error {
+func load(ctx context.Context, tx *sql.Tx, now time.Time, hash string) (int64, error) {
 	l := &loader{ctx: ctx, tx: tx, now: now.UTC(), today: app.Today(now), hash: hash}
 	l.org = l.id(`INSERT INTO organizations (code, name, kind, status, created_at) VALUES ($1, $2, 'agency', 'active', $3) RETURNING id`,
 		Code, "东莞市绿叶社会工作服务中心", l.now)
@@ -267,9 +275,9 @@ func load(ctx context.Context, tx *sql.Tx, now time.Time, hash string) error {
 		}
 	}
 	if l.err != nil {
-		return l.err
+		return 0, l.err
 	}
-	return audit.Write(ctx, tx, audit.Entry{OrgID: l.org, At: now, Action: "demo.load", ObjectType: "organization",
+	return l.org, audit.Write(ctx, tx, audit.Entry{OrgID: l.org, At: now, Action: "demo.load", ObjectType: "organization",
 		ObjectID: fmt.Sprint(l.org), Detail: "载入演示机构：5个服务点、28名一线同工"})
 }
 

@@ -533,15 +533,15 @@ func (s *Service) UpdateProject(ctx context.Context, p *authz.Principal, id int6
 			return err
 		}
 		var d changes
-		d.add("名称", old.Name, in.Name)
-		d.add("主办服务点", old.SiteName, names.site)
-		d.add("项目负责人", old.ManagerName, names.staff)
-		d.add("开始日期", old.StartDate.String(), in.StartDate.String())
-		d.add("结束日期", old.EndDate.String(), in.EndDate.String())
-		d.add("状态", old.StatusName, ProjectStatusName(in.Status))
-		d.note("项目目标", old.Goals != in.Goals)
-		d.note("合作方", old.Partners != in.Partners)
-		d.note("项目简介", old.Summary != in.Summary)
+		d.Add("名称", old.Name, in.Name)
+		d.Add("主办服务点", old.SiteName, names.site)
+		d.Add("项目负责人", old.ManagerName, names.staff)
+		d.Add("开始日期", old.StartDate.String(), in.StartDate.String())
+		d.Add("结束日期", old.EndDate.String(), in.EndDate.String())
+		d.Add("状态", old.StatusName, ProjectStatusName(in.Status))
+		d.Note("项目目标", old.Goals != in.Goals)
+		d.Note("合作方", old.Partners != in.Partners)
+		d.Note("项目简介", old.Summary != in.Summary)
 		return audit.Write(ctx, tx, entry(p, now, "project.update", "project", id, d.String()))
 	})
 }

@@ -146,11 +146,11 @@ func (s *Service) FileReport(ctx context.Context, p *authz.Principal, groupID in
 			return ErrEditedElsewhere()
 		}
 		var d changes
-		d.add("报告日期", old.ReportDate.String(), in.ReportDate.String())
-		d.note("小组总结", old.Summary != in.Summary)
-		d.note("目标达成情况", old.GoalAttainment != in.GoalAttainment)
-		d.note("成效评估", old.Evaluation != in.Evaluation)
-		d.note("建议与跟进", old.Recommendations != in.Recommendations)
+		d.Add("报告日期", old.ReportDate.String(), in.ReportDate.String())
+		d.Note("小组总结", old.Summary != in.Summary)
+		d.Note("目标达成情况", old.GoalAttainment != in.GoalAttainment)
+		d.Note("成效评估", old.Evaluation != in.Evaluation)
+		d.Note("建议与跟进", old.Recommendations != in.Recommendations)
 		return audit.Write(ctx, tx, entry(p, now, "group.report.update", "group", groupID, d.String()))
 	})
 	return created, err

@@ -182,15 +182,6 @@ func entry(p *authz.Principal, now time.Time, action, objectType string, id int6
 		ObjectType: objectType, ObjectID: strconv.FormatInt(id, 10), Detail: detail}
 }
 
-// Change is one entry of a record's timeline, read from the audit log.
-type Change struct {
-	At         time.Time `json:"at"`
-	Username   string    `json:"username"`
-	Action     string    `json:"action"`
-	ActionName string    `json:"action_name"`
-	Detail     string    `json:"detail"`
-}
-
 // actionNames names the audited actions of this area for timelines.
 var actionNames = map[string]string{
 	"group.create":          "新建小组",
@@ -216,54 +207,11 @@ var actionNames = map[string]string{
 	"project.org.delete":    "删除孵化组织",
 }
 
-// history reads the timeline of one record of orgID.
-func (s *Service) history(ctx context.Context, orgID int64, objectType string, id int64) ([]Change, error) {
-	entries, _, err := audit.List(ctx, s.DB, audit.Filter{OrgID: orgID, ObjectType: objectType,
-		ObjectID: strconv.FormatInt(id, 10), Limit: 200})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Change, 0, len(entries))
-	for _, e := range entries {
-		c := Change{At: e.At, Username: e.Username, Action: e.Action, ActionName: actionNames[e.Action], Detail: e.Detail}
-		if c.ActionName == "" {
-			c.ActionName = e.Action
-		}
-		out = append(out, c)
-	}
-	return out, nil
-}
+// Change is one entry of a record's timeline.
+type Change = audit.Change
 
-// changes collects "label: old → new" for the fields an edit changed, as
-// the audit detail of the edit.
-type changes []string
-
-func (c *changes) add(label, old, new string) {
-	if old == new {
-		return
-	}
-	if old == "" {
-		old = "（空）"
-	}
-	if new == "" {
-		new = "（空）"
-	}
-	*c = append(*c, label+"："+old+" → "+new)
-}
-
-// note records that a long text field changed without copying it.
-func (c *changes) note(label string, changed bool) {
-	if changed {
-		*c = append(*c, label+"已修改")
-	}
-}
-
-func (c changes) String() string {
-	if len(c) == 0 {
-		return "未修改任何内容"
-	}
-	return strings.Join(c, "；")
-}
+// changes is the audit detail of an edit.
+type changes = audit.Diff
 
 func nullID(id int64) any {
 	if id == 0 {
@@ -340,3 +288,8 @@ func maskIf(mask bool, name string) string {
 
 // scanner is what a *sql.Row and *sql.Rows share.
 type scanner interface{ Scan(...any) error }
+
+// history reads the timeline of one record of orgID.
+func (s *Service) history(ctx context.Context, orgID int64, objectType string, id int64) ([]Change, error) {
+	return audit.History(ctx, s.DB, orgID, objectType, strconv.FormatInt(id, 10), actionNames)
+}

@@ -505,8 +505,8 @@ func (s *Service) UpdateSession(ctx context.Context, p *authz.Principal, groupID
 			return err
 		}
 		var d changes
-		d.add("日期", old.heldOn.String(), in.HeldOn.String())
-		d.add("主题", old.topic, in.Topic)
+		d.Add("日期", old.heldOn.String(), in.HeldOn.String())
+		d.Add("主题", old.topic, in.Topic)
 		return audit.Write(ctx, tx, entry(p, now, "group.session.update", "group", groupID,
 			fmt.Sprintf("%s「%s」：%s；出席 %d 人，缺席 %d 人", in.HeldOn, in.Topic, d, came, absent)))
 	})

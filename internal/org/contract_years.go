@@ -238,11 +238,11 @@ func (s *Service) UpdateContractYear(ctx context.Context, p *authz.Principal, si
 			return fmt.Errorf("org: update contract year: %w", err)
 		}
 		d := changes{"合同年「" + old.Label + "」"}
-		d.add("名称", old.Label, in.Label)
-		d.add("开始日期", old.Start.String(), in.Start.String())
-		d.add("结束日期", old.End.String(), in.End.String())
-		d.add("金额", old.AmountFen.String(), in.AmountFen.String())
-		d.add("备注", old.Note, in.Note)
+		d.Add("名称", old.Label, in.Label)
+		d.Add("开始日期", old.Start.String(), in.Start.String())
+		d.Add("结束日期", old.End.String(), in.End.String())
+		d.Add("金额", old.AmountFen.String(), in.AmountFen.String())
+		d.Add("备注", old.Note, in.Note)
 		return audit.Write(ctx, tx, audit.Entry{OrgID: p.OrgID, At: now, UserID: p.UserID, Username: p.Username,
 			Action: "contract_year.update", ObjectType: "site", ObjectID: strconv.FormatInt(siteID, 10), Detail: d.String()})
 	})

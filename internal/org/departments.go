@@ -116,7 +116,7 @@ func (s *Service) ListDepartments(ctx context.Context, p *authz.Principal, f Dep
 		return nil, 0, err
 	}
 	var args app.Args
-	where := "d.org_id = " + args.Add(p.OrgID) + " AND " + scopeWhere(sc, authz.Cols{Org: "d.org_id", Dept: "d.id"}, &args)
+	where := "d.org_id = " + args.Add(p.OrgID) + " AND " + sc.SQL(authz.Cols{Org: "d.org_id", Dept: "d.id"}, args.Add)
 	if f.Kind != "" {
 		where += " AND d.kind = " + args.Add(f.Kind)
 	}
@@ -248,9 +248,9 @@ func (s *Service) UpdateDepartment(ctx context.Context, p *authz.Principal, id i
 			return fmt.Errorf("org: update department: %w", err)
 		}
 		var d changes
-		d.add("名称", old.Name, in.Name)
-		d.add("类别", DeptKindName(old.Kind), DeptKindName(in.Kind))
-		d.note("中层职责", old.Duties != in.Duties)
+		d.Add("名称", old.Name, in.Name)
+		d.Add("类别", DeptKindName(old.Kind), DeptKindName(in.Kind))
+		d.Note("中层职责", old.Duties != in.Duties)
 		return audit.Write(ctx, tx, audit.Entry{OrgID: p.OrgID, At: now, UserID: p.UserID, Username: p.Username,
 			Action: "dept.update", ObjectType: "dept", ObjectID: strconv.FormatInt(id, 10), Detail: d.String()})
 	})
@@ -306,7 +306,7 @@ func (s *Service) DepartmentMembers(ctx context.Context, p *authz.Principal, id 
 	}
 	var args app.Args
 	org, dept := args.Add(p.OrgID), args.Add(id)
-	where := scopeWhere(sc, authz.Cols{Org: "st.org_id", Owner: "st.id", Dept: "st.department_id"}, &args)
+	where := sc.SQL(authz.Cols{Org: "st.org_id", Owner: "st.id", Dept: "st.department_id"}, args.Add)
 	rows, err := s.DB.R.QueryContext(ctx, `SELECT st.id, st.employee_no, st.name, st.title FROM staff st
 		WHERE st.org_id = `+org+` AND st.department_id = `+dept+` AND st.status = 'active' AND `+where+
 		` ORDER BY st.employee_no`, args...)

@@ -485,9 +485,9 @@ func (s *Service) UpdatePurchaser(ctx context.Context, p *authz.Principal, id in
 			return fmt.Errorf("org: update purchaser: %w", err)
 		}
 		var d changes
-		d.add("名称", old.Name, in.Name)
-		d.note("联系人", old.Contact != in.Contact)
-		d.note("联系电话", old.Phone != in.Phone)
+		d.Add("名称", old.Name, in.Name)
+		d.Note("联系人", old.Contact != in.Contact)
+		d.Note("联系电话", old.Phone != in.Phone)
 		return audit.Write(ctx, tx, audit.Entry{OrgID: p.OrgID, At: now, UserID: p.UserID, Username: p.Username,
 			Action: "purchaser.update", ObjectType: "purchaser", ObjectID: strconv.FormatInt(id, 10), Detail: d.String()})
 	})

@@ -226,7 +226,7 @@ func (s *Service) ListSites(ctx context.Context, p *authz.Principal, f SiteFilte
 		return nil, 0, err
 	}
 	var args app.Args
-	where := "s.org_id = " + args.Add(p.OrgID) + " AND " + scopeWhere(sc, authz.Cols{Org: "s.org_id", Site: "s.id"}, &args)
+	where := "s.org_id = " + args.Add(p.OrgID) + " AND " + sc.SQL(authz.Cols{Org: "s.org_id", Site: "s.id"}, args.Add)
 	if f.Kind != "" {
 		where += " AND s.kind = " + args.Add(f.Kind)
 	}
@@ -477,13 +477,13 @@ func (s *Service) UpdateSite(ctx context.Context, p *authz.Principal, id int64, 
 			return err
 		}
 		var d changes
-		d.add("编号", old.Code, in.Code)
-		d.add("名称", old.Name, in.Name)
-		d.add("类型", SiteKindName(old.Kind), SiteKindName(in.Kind))
-		d.add("镇街", old.TownName, names[0])
-		d.add("用人单位", old.PurchaserName, names[1])
-		d.add("地址", old.Address, in.Address)
-		d.add("电话", FormatPhone(old.Phone), FormatPhone(in.Phone))
+		d.Add("编号", old.Code, in.Code)
+		d.Add("名称", old.Name, in.Name)
+		d.Add("类型", SiteKindName(old.Kind), SiteKindName(in.Kind))
+		d.Add("镇街", old.TownName, names[0])
+		d.Add("用人单位", old.PurchaserName, names[1])
+		d.Add("地址", old.Address, in.Address)
+		d.Add("电话", FormatPhone(old.Phone), FormatPhone(in.Phone))
 		return audit.Write(ctx, tx, audit.Entry{OrgID: p.OrgID, At: now, UserID: p.UserID, Username: p.Username,
 			Action: "site.update", ObjectType: "site", ObjectID: strconv.FormatInt(id, 10), Detail: d.String()})
 	})
@@ -587,7 +587,7 @@ func (s *Service) SiteMembers(ctx context.Context, p *authz.Principal, siteID in
 	sc := p.Scope(PermStaffRead)
 	var args app.Args
 	org, site, today := args.Add(p.OrgID), args.Add(siteID), args.Add(app.Today(s.Now()))
-	where := scopeWhere(sc, authz.Cols{Org: "sa.org_id", Owner: "st.id", Site: "sa.site_id", Dept: "st.department_id"}, &args)
+	where := sc.SQL(authz.Cols{Org: "sa.org_id", Owner: "st.id", Site: "sa.site_id", Dept: "st.department_id"}, args.Add)
 	rows, err := s.DB.R.QueryContext(ctx, fmt.Sprintf(sqlSiteMembers, org, site, today, where), args...)
 	if err != nil {
 		return nil, fmt.Errorf("org: site members: %w", err)

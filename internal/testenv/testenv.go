@@ -17,6 +17,8 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +26,7 @@ import (
 
 	"shegong/internal/app"
 	"shegong/internal/authz"
+	"shegong/internal/db"
 	"shegong/internal/dbtest"
 	"shegong/internal/server"
 )
@@ -73,7 +76,11 @@ func New(t testing.TB, dsn string) *Env {
 	t.Helper()
 	clock := NewClock(Start)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sys, err := server.Build(context.Background(), server.Config{DataDir: t.TempDir(), DSN: dsn, Now: clock.Now, Log: log})
+	dir := t.TempDir()
+	if dsn == "" {
+		copySQLiteTemplate(t, filepath.Join(dir, "shegong.db"))
+	}
+	sys, err := server.Build(context.Background(), server.Config{DataDir: dir, DSN: dsn, Now: clock.Now, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,4 +335,45 @@ func Multipart(t testing.TB, fields map[string]string, files ...File) (*bytes.Bu
 	}
 	mw.Close()
 	return &buf, mw.FormDataContentType()
+}
+
+var (
+	templateOnce sync.Once
+	templatePath string
+	templateErr  error
+)
+
+// copySQLiteTemplate puts a migrated database at path: migrating once per
+// test process and copying the file is much faster than migrating anew.
+func copySQLiteTemplate(t testing.TB, path string) {
+	t.Helper()
+	templateOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "shegong-template-")
+		if err != nil {
+			templateErr = err
+			return
+		}
+		d, err := db.Open(context.Background(), filepath.Join(dir, "migrated.db"))
+		if err != nil {
+			templateErr = err
+			return
+		}
+		defer d.Close()
+		if templateErr = d.Migrate(context.Background()); templateErr != nil {
+			return
+		}
+		// VACUUM INTO writes one self-contained file (no WAL to copy).
+		templatePath = filepath.Join(dir, "template.db")
+		_, templateErr = d.W.Exec(`VACUUM INTO '` + templatePath + `'`)
+	})
+	if templateErr != nil {
+		t.Fatalf("sqlite template: %v", templateErr)
+	}
+	b, err := os.ReadFile(templatePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
