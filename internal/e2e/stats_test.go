@@ -6,6 +6,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"shegong/internal/app"
+	"shegong/internal/demo"
 	"shegong/internal/stats/statstest"
 	"shegong/internal/testenv"
 )
@@ -50,6 +52,16 @@ func TestStatsDashboard(t *testing.T) {
 	}
 	b.Shot("quarter")
 
+	// On a phone the figures come two by two and the tables scroll.
+	phone := NewBrowser(t, e.HTTP.URL, "stats-phone", 390, 844)
+	phone.Open("/login")
+	phone.Fill("#f-username", y.HeadA.Username)
+	phone.Fill("#f-password", testenv.Password)
+	phone.Click("#main button[type=submit]")
+	phone.Open("/stats?period=2026")
+	phone.MustSee("开启小组（个）", "北岸探访队")
+	phone.Shot("dashboard")
+
 	// The director compares the service points.
 	d := NewBrowser(t, e.HTTP.URL, "stats-director", 1280, 900)
 	d.Open("/login")
@@ -60,4 +72,24 @@ func TestStatsDashboard(t *testing.T) {
 	d.MustSee("全机构 · 2026年", "按服务点", "企石镇振华社区综合服务中心")
 	d.Run(chromedp.WaitVisible(chromedp.CSS("#stats-site canvas")))
 	d.Shot("dashboard")
+}
+
+// TestStatsOnDemo: the director looks at the demo organization's last
+// twelve months, five service points side by side.
+func TestStatsOnDemo(t *testing.T) {
+	e := testenv.New(t, "")
+	if _, _, err := demo.Load(e.Ctx, e.Sys.DB, e.Sys.Cipher, e.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	today := app.Today(e.Clock.Now())
+	from := today.AddMonths(-12).AddDays(1)
+	b := NewBrowser(t, e.HTTP.URL, "stats-demo", 1280, 900)
+	b.Open("/login")
+	b.Fill("#f-username", "zongganshi")
+	b.Fill("#f-password", demo.Password)
+	b.Click("#main button[type=submit]")
+	b.Open("/stats?kind=custom&from=" + from.String() + "&to=" + today.String())
+	b.MustSee("全机构 · "+from.String()+" 至 "+today.String(), "黄江镇北岸社区综合服务中心", "松湖之家社会化服务项目", "按服务点明细")
+	b.Run(chromedp.WaitVisible(chromedp.CSS("#stats-site canvas")))
+	b.Shot("dashboard")
 }

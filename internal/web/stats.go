@@ -112,14 +112,17 @@ type statsChartSerie struct {
 	Data []float64 `json:"data"`
 }
 
-// chartOf draws a table; months of a single year are named 1月 … 12月.
+// chartOf draws a table; months are named briefly: 1月 … 12月 within one
+// year, 2025-03 across years.
 func chartOf(t *stats.Table, kind string) statsChart {
 	c := statsChart{Categories: []string{}, Series: []statsChartSerie{}, Kind: kind, Single: true}
-	oneYear := t.By == "month" && t.Period.From.Year() == t.Period.To.Year() && len(t.Rows) > 0 && len(t.Rows[0].Key) == 7
+	months := t.By == "month" && len(t.Rows) > 0 && len(t.Rows[0].Key) == 7
+	oneYear := t.Period.From.Year() == t.Period.To.Year()
 	for _, r := range t.Rows {
 		label := r.Label
-		if oneYear {
-			if m, err := strconv.Atoi(r.Key[5:]); err == nil {
+		if months {
+			label = r.Key
+			if m, err := strconv.Atoi(r.Key[5:]); err == nil && oneYear {
 				label = strconv.Itoa(m) + "月"
 			}
 		}

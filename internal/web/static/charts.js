@@ -20,7 +20,13 @@
     el.style.height = (el.getAttribute("data-height") || "320") + "px";
     var chart = window.echarts.init(el);
     var long = d.categories.some(function (c) { return String(c).length > 4; });
-    var rotate = d.categories.length > 6 && long ? 30 : 0;
+    // Many long names turn; a few long names (service points) wrap.
+    var rotate = long && d.categories.length > 6 ? 30 : 0;
+    var label = { interval: 0, rotate: rotate };
+    if (long && !rotate) {
+      label.width = Math.max(60, Math.floor(el.clientWidth * 0.8 / Math.max(d.categories.length, 1)));
+      label.overflow = "break";
+    }
     var line = d.kind === "line";
     var selected = {};
     if (d.single) {
@@ -29,8 +35,8 @@
     chart.setOption({
       tooltip: { trigger: "axis", axisPointer: { type: line ? "line" : "shadow" } },
       legend: { top: 0, type: "scroll", selectedMode: d.single ? "single" : true, selected: selected },
-      grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
-      xAxis: { type: "category", data: d.categories, axisLabel: { interval: 0, rotate: rotate } },
+      grid: { left: rotate ? 32 : 8, right: 16, top: 40, bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: d.categories, axisLabel: label },
       yAxis: { type: "value", minInterval: 1 },
       series: d.series.map(function (s) {
         if (line) {
