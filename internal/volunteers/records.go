@@ -216,6 +216,9 @@ const sqlInsertRecord = `INSERT INTO volunteer_services (org_id, volunteer_id, s
 
 func (s *Service) createRecord(ctx context.Context, tx *sql.Tx, p *authz.Principal, in RecordInput) (int64, error) {
 	var v app.Validation
+	if err := linkActivity(ctx, tx, p.OrgID, &in, &v); err != nil {
+		return 0, err
+	}
 	t := in.normalize(&v, s.today())
 	vol := s.checkRecordRefs(ctx, tx, p, &in, &v)
 	if err := v.Err(); err != nil {
@@ -336,6 +339,9 @@ func (s *Service) UpdateRecord(ctx context.Context, p *authz.Principal, id int64
 			return app.Errorf(app.EConflict, "该服务记录已被他人修改，请刷新后重新编辑")
 		}
 		var v app.Validation
+		if err := linkActivity(ctx, tx, p.OrgID, &in, &v); err != nil {
+			return err
+		}
 		t := in.normalize(&v, s.today())
 		vol := s.checkRecordRefs(ctx, tx, p, &in, &v)
 		if err := v.Err(); err != nil {

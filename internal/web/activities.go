@@ -12,7 +12,9 @@ import (
 	"strings"
 
 	"shegong/internal/app"
+	"shegong/internal/authz"
 	"shegong/internal/groups"
+	"shegong/internal/volunteers"
 )
 
 // maxPhotosPerUpload caps the files of one upload; each is at most 5 MB.
@@ -259,6 +261,9 @@ type activityShowData struct {
 	*groups.ActivityFile
 	Status       Cell
 	MaxPerUpload int
+	Volunteers   *volunteers.ActivityRoster
+	CanRecord    bool   // may record volunteer service for this activity
+	RecordHref   string // the service record form pre-filled with the activity
 }
 
 func (s *Server) renderActivityShow(w http.ResponseWriter, r *http.Request, status int, id int64, f *Form) {
@@ -273,7 +278,17 @@ func (s *Server) renderActivityShow(w http.ResponseWriter, r *http.Request, stat
 		f = &Form{Values: url.Values{}}
 	}
 	pg.Form = f
-	pg.Data = activityShowData{ActivityFile: af, Status: activityStatusTag(*a), MaxPerUpload: maxPhotosPerUpload}
+	p := principalOf(r)
+	roster, err := s.Volunteers.ActivityRoster(r.Context(), p, a.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	site := authz.Obj{OrgID: p.OrgID, SiteIDs: []int64{a.SiteID}}
+	pre := url.Values{"activity_id": {idString(a.ID)}, "activity_name": {a.Title}, "service_date": {a.HeldOn.String()}}
+	pg.Data = activityShowData{ActivityFile: af, Status: activityStatusTag(*a), MaxPerUpload: maxPhotosPerUpload,
+		Volunteers: roster, CanRecord: a.Status != groups.ActivityUpcoming && p.Scope(volunteers.PermWrite).Allows(site),
+		RecordHref: "/volunteer-services/new?" + pre.Encode()}
 	s.render(w, r, status, "activities/show", pg)
 }
 

@@ -903,6 +903,7 @@ type volRecForm struct {
 	ID                       int64
 	Volunteers, Sites, Teams []Option
 	Exported                 bool
+	Activity                 *volunteers.ActivityRef // the linked community activity, if any
 }
 
 func (s *Server) recRenderForm(w http.ResponseWriter, r *http.Request, f *Form, cur *volunteers.ServiceRecord, code int) {
@@ -923,6 +924,16 @@ func (s *Server) recRenderForm(w http.ResponseWriter, r *http.Request, f *Form, 
 		return
 	}
 	d := volRecForm{Sites: volSiteOptions(sites)}
+	if id := f.Int64("activity_id"); id != 0 {
+		// An activity of another organization or a stale id simply shows
+		// no title; saving reports it on the field.
+		if a, err := s.Volunteers.Activity(ctx, p, id); err == nil {
+			d.Activity = a
+		} else if app.ErrorCode(err) != app.ENotFound {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	for _, v := range vols {
 		d.Volunteers = append(d.Volunteers, Option{Value: idString(v.ID), Label: v.No + " " + v.Name + "（" + v.SiteName + "）"})
 	}
@@ -943,7 +954,11 @@ func (s *Server) recRenderForm(w http.ResponseWriter, r *http.Request, f *Form, 
 
 func (s *Server) recNew(w http.ResponseWriter, r *http.Request) {
 	p, qv := principalOf(r), r.URL.Query()
-	vals := map[string]string{"service_date": s.today().String(), "lead_name": p.DisplayName,
+	day := qv.Get("service_date")
+	if day == "" {
+		day = s.today().String()
+	}
+	vals := map[string]string{"service_date": day, "lead_name": p.DisplayName,
 		"volunteer_id": qv.Get("volunteer_id"), "activity_name": qv.Get("activity_name"), "activity_id": qv.Get("activity_id"),
 		"team_id": qv.Get("team_id")}
 	s.recRenderForm(w, r, formOf(vals), nil, http.StatusOK)
