@@ -26,6 +26,8 @@ type Team struct {
 	PublicAccount string    `json:"public_account"`
 	Note          string    `json:"note"`
 	Status        string    `json:"status"`
+	ProjectID     int64     `json:"project_id,omitempty"`
+	ProjectName   string    `json:"project_name"`
 	Members       int       `json:"member_count"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
@@ -51,6 +53,7 @@ type TeamInput struct {
 	PublicAccount string `json:"public_account" doc:"公众号"`
 	Note          string `json:"note" doc:"简介与备注"`
 	Status        string `json:"status" doc:"状态：active（活跃）、inactive（停止）"`
+	ProjectID     int64  `json:"project_id" doc:"所属项目 id（可不填）"`
 }
 
 func (in *TeamInput) normalize(v *app.Validation) {
@@ -72,16 +75,17 @@ func (in *TeamInput) normalize(v *app.Validation) {
 }
 
 const sqlTeamCols = `t.id, t.site_id, s.name, t.name, COALESCE(t.leader_id, 0), COALESCE(l.name, ''), t.qq_group,
-	t.public_account, t.note, t.status, t.created_at, t.updated_at,
+	t.public_account, t.note, t.status, t.created_at, t.updated_at, COALESCE(t.project_id, 0), COALESCE(pr.name, ''),
 	(SELECT COUNT(*) FROM volunteer_team_members m WHERE m.org_id = t.org_id AND m.team_id = t.id)`
 
 const sqlTeamFrom = ` FROM volunteer_teams t JOIN sites s ON s.org_id = t.org_id AND s.id = t.site_id
-	LEFT JOIN volunteers l ON l.org_id = t.org_id AND l.id = t.leader_id`
+	LEFT JOIN volunteers l ON l.org_id = t.org_id AND l.id = t.leader_id
+	LEFT JOIN projects pr ON pr.org_id = t.org_id AND pr.id = t.project_id`
 
 func scanTeam(sc interface{ Scan(...any) error }) (Team, error) {
 	var t Team
 	err := sc.Scan(&t.ID, &t.SiteID, &t.SiteName, &t.Name, &t.LeaderID, &t.LeaderName, &t.QQGroup, &t.PublicAccount,
-		&t.Note, &t.Status, &t.CreatedAt, &t.UpdatedAt, &t.Members)
+		&t.Note, &t.Status, &t.CreatedAt, &t.UpdatedAt, &t.ProjectID, &t.ProjectName, &t.Members)
 	return t, err
 }
 
@@ -95,6 +99,62 @@ func (s *Service) checkLeader(ctx context.Context, q db.Querier, p *authz.Princi
 	}
 }
 
+// checkProject validates that the project exists in p's organization.
+func checkProject(ctx context.Context, q db.Querier, p *authz.Principal, id int64, v *app.Validation) {
+	if id == 0 {
+		return
+	}
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM projects WHERE org_id = $1 AND id = $2`, p.OrgID, id).Scan(&n)
+	if err != nil || n == 0 {
+		v.Add("project_id", "所选项目不存在")
+	}
+}
+
+// ProjectChoice is a project offered in the team form.
+type ProjectChoice struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// ProjectChoices lists the projects of p's organization by name.
+func (s *Service) ProjectChoices(ctx context.Context, p *authz.Principal) ([]ProjectChoice, error) {
+	rows, err := s.DB.R.QueryContext(ctx, `SELECT id, name FROM projects WHERE org_id = $1 ORDER BY name, id`, p.OrgID)
+	if err != nil {
+		return nil, fmt.Errorf("volunteers: project choices: %w", err)
+	}
+	defer rows.Close()
+	var out []ProjectChoice
+	for rows.Next() {
+		var c ProjectChoice
+		if err := rows.Scan(&c.ID, &c.Name); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// TeamsOfProject lists the teams linked to a project of an organization,
+// for the project page; the caller has already checked access to the project.
+func TeamsOfProject(ctx context.Context, q db.Querier, orgID, projectID int64) ([]Team, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+sqlTeamCols+sqlTeamFrom+` WHERE t.org_id = $1 AND t.project_id = $2
+		ORDER BY t.name, t.id`, orgID, projectID)
+	if err != nil {
+		return nil, fmt.Errorf("volunteers: teams of project: %w", err)
+	}
+	defer rows.Close()
+	var out []Team
+	for rows.Next() {
+		t, err := scanTeam(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
 // CreateTeam adds a team; its leader becomes a member.
 func (s *Service) CreateTeam(ctx context.Context, p *authz.Principal, in TeamInput) (*Team, error) {
 	if !p.Can(PermWrite) {
@@ -106,13 +166,15 @@ func (s *Service) CreateTeam(ctx context.Context, p *authz.Principal, in TeamInp
 		in.normalize(&v)
 		checkSite(ctx, tx, p, PermWrite, in.SiteID, "site_id", &v)
 		s.checkLeader(ctx, tx, p, in.LeaderID, &v)
+		checkProject(ctx, tx, p, in.ProjectID, &v)
 		if err := v.Err(); err != nil {
 			return err
 		}
 		now := s.Now().UTC()
 		err := tx.QueryRowContext(ctx, `INSERT INTO volunteer_teams (org_id, site_id, name, leader_id, qq_group, public_account,
-			note, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
-			p.OrgID, in.SiteID, in.Name, nullID(in.LeaderID), in.QQGroup, in.PublicAccount, in.Note, in.Status, now).Scan(&id)
+			note, status, created_at, updated_at, project_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING id`,
+			p.OrgID, in.SiteID, in.Name, nullID(in.LeaderID), in.QQGroup, in.PublicAccount, in.Note, in.Status, now,
+			nullID(in.ProjectID)).Scan(&id)
 		if err != nil {
 			if db.IsUniqueViolation(err) {
 				return conflictField("name", "服务队名称 %s 已存在", in.Name)
@@ -154,12 +216,16 @@ func (s *Service) UpdateTeam(ctx context.Context, p *authz.Principal, id int64, 
 		if in.LeaderID != cur.LeaderID {
 			s.checkLeader(ctx, tx, p, in.LeaderID, &v)
 		}
+		if in.ProjectID != cur.ProjectID {
+			checkProject(ctx, tx, p, in.ProjectID, &v)
+		}
 		if err := v.Err(); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE volunteer_teams SET site_id = $3, name = $4, leader_id = $5, qq_group = $6,
-			public_account = $7, note = $8, status = $9, updated_at = $10 WHERE org_id = $1 AND id = $2`,
-			p.OrgID, id, in.SiteID, in.Name, nullID(in.LeaderID), in.QQGroup, in.PublicAccount, in.Note, in.Status, s.Now().UTC())
+			public_account = $7, note = $8, status = $9, updated_at = $10, project_id = $11 WHERE org_id = $1 AND id = $2`,
+			p.OrgID, id, in.SiteID, in.Name, nullID(in.LeaderID), in.QQGroup, in.PublicAccount, in.Note, in.Status, s.Now().UTC(),
+			nullID(in.ProjectID))
 		if err != nil {
 			if db.IsUniqueViolation(err) {
 				return conflictField("name", "服务队名称 %s 已存在", in.Name)

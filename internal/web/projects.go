@@ -9,6 +9,7 @@ import (
 
 	"shegong/internal/app"
 	"shegong/internal/groups"
+	"shegong/internal/volunteers"
 )
 
 func (s *Server) projectRoutes() {
@@ -221,6 +222,10 @@ type projectShowData struct {
 	// FundForm and OrgForm keep what was typed into the two small forms.
 	FundForm, OrgForm *Form
 	CanReadGroups     bool
+	// TeamCount counts every volunteer team linked to the project; Teams
+	// are those the caller may read.
+	TeamCount int
+	Teams     []volunteers.Team
 }
 
 func (s *Server) renderProjectShow(w http.ResponseWriter, r *http.Request, status int, id int64, fundForm, orgForm *Form) {
@@ -236,9 +241,21 @@ func (s *Server) renderProjectShow(w http.ResponseWriter, r *http.Request, statu
 	if orgForm == nil {
 		orgForm = &Form{Values: url.Values{}}
 	}
+	teams, err := volunteers.TeamsOfProject(r.Context(), s.Volunteers.DB.R, pf.Project.OrgID, pf.Project.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var visible []volunteers.Team
+	for _, t := range teams {
+		if p.Scope(volunteers.PermRead).Allows(volSiteObj(pf.Project.OrgID, t.SiteID)) {
+			visible = append(visible, t)
+		}
+	}
 	pg := s.page(r, pf.Project.Name, Crumb{Label: "小组与活动"}, Crumb{Label: "项目", Href: "/projects"}, Crumb{Label: pf.Project.Name})
 	pg.Data = projectShowData{ProjectFile: pf, Status: projectStatusTag(*pf.Project), FundKinds: gaCodes(groups.FundKinds, groups.FundKindName),
-		FundForm: fundForm, OrgForm: orgForm, CanReadGroups: p.Can(groups.PermGroupRead)}
+		FundForm: fundForm, OrgForm: orgForm, CanReadGroups: p.Can(groups.PermGroupRead),
+		TeamCount: len(teams), Teams: visible}
 	s.render(w, r, status, "projects/show", pg)
 }
 

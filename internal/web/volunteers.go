@@ -643,6 +643,7 @@ type volTeamForm struct {
 	ID             int64
 	Sites, Leaders []Option
 	Statuses       []Option
+	Projects       []Option
 }
 
 func (s *Server) teamRenderForm(w http.ResponseWriter, r *http.Request, f *Form, cur *volunteers.Team, code int) {
@@ -657,7 +658,15 @@ func (s *Server) teamRenderForm(w http.ResponseWriter, r *http.Request, f *Form,
 		s.fail(w, r, err)
 		return
 	}
+	projects, err := s.Volunteers.ProjectChoices(ctx, p)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	d := volTeamForm{Sites: volSiteOptions(sites), Statuses: []Option{{"active", "活跃"}, {"inactive", "停止"}}}
+	for _, pr := range projects {
+		d.Projects = append(d.Projects, Option{Value: idString(pr.ID), Label: pr.Name})
+	}
 	for _, v := range vols {
 		d.Leaders = append(d.Leaders, Option{Value: idString(v.ID), Label: v.No + " " + v.Name + "（" + v.SiteName + "）"})
 	}
@@ -684,7 +693,8 @@ func (s *Server) teamNew(w http.ResponseWriter, r *http.Request) {
 
 func volTeamInput(f *Form) volunteers.TeamInput {
 	return volunteers.TeamInput{SiteID: f.Int64("site_id"), Name: f.Get("name"), LeaderID: f.Int64("leader_id"),
-		QQGroup: f.Get("qq_group"), PublicAccount: f.Get("public_account"), Note: f.Get("note"), Status: f.Get("status")}
+		QQGroup: f.Get("qq_group"), PublicAccount: f.Get("public_account"), Note: f.Get("note"), Status: f.Get("status"),
+		ProjectID: f.Int64("project_id")}
 }
 
 func (s *Server) teamCreate(w http.ResponseWriter, r *http.Request) {
@@ -723,6 +733,9 @@ func (s *Server) teamEdit(w http.ResponseWriter, r *http.Request) {
 		"public_account": t.PublicAccount, "note": t.Note, "status": t.Status})
 	if t.LeaderID != 0 {
 		f.Values.Set("leader_id", idString(t.LeaderID))
+	}
+	if t.ProjectID != 0 {
+		f.Values.Set("project_id", idString(t.ProjectID))
 	}
 	s.teamRenderForm(w, r, f, t, http.StatusOK)
 }
