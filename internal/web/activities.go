@@ -417,38 +417,11 @@ func (s *Server) photoDelete(w http.ResponseWriter, r *http.Request) {
 // --- activities: JSON API ---
 
 func (s *Server) apiActivityList(w http.ResponseWriter, r *http.Request) {
-	f, err := activityFilterOf(r.URL.Query())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	q := app.ParseListQuery(r.URL.Query())
-	rows, total, err := s.Groups.ListActivities(r.Context(), principalOf(r), f, q)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newGAList(rows, total, q))
+	apiList(s, w, r, activityFilterOf, s.Groups.ListActivities)
 }
 
 func (s *Server) apiActivityCreate(w http.ResponseWriter, r *http.Request) {
-	var in groups.ActivityInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	p := principalOf(r)
-	id, err := s.Groups.CreateActivity(r.Context(), p, in)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	a, err := s.Groups.GetActivity(r.Context(), p, id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, a)
+	apiCreate(s, w, r, s.Groups.CreateActivity, s.Groups.GetActivity)
 }
 
 func (s *Server) apiActivityGet(w http.ResponseWriter, r *http.Request) {
@@ -461,27 +434,7 @@ func (s *Server) apiActivityGet(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiActivityUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := gaID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var in groups.ActivityInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	p := principalOf(r)
-	if err := s.Groups.UpdateActivity(r.Context(), p, id, in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	a, err := s.Groups.GetActivity(r.Context(), p, id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, a)
+	apiUpdate(s, w, r, s.Groups.UpdateActivity, s.Groups.GetActivity)
 }
 
 func (s *Server) apiPhotoUpload(w http.ResponseWriter, r *http.Request) {

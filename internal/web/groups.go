@@ -766,38 +766,11 @@ type gaReportStatus struct {
 }
 
 func (s *Server) apiGroupList(w http.ResponseWriter, r *http.Request) {
-	f, err := groupFilterOf(r.URL.Query())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	q := app.ParseListQuery(r.URL.Query())
-	rows, total, err := s.Groups.ListGroups(r.Context(), principalOf(r), f, q)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newGAList(rows, total, q))
+	apiList(s, w, r, groupFilterOf, s.Groups.ListGroups)
 }
 
 func (s *Server) apiGroupCreate(w http.ResponseWriter, r *http.Request) {
-	var in groups.GroupInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	p := principalOf(r)
-	id, err := s.Groups.CreateGroup(r.Context(), p, in)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	g, err := s.Groups.GetGroup(r.Context(), p, id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, g)
+	apiCreate(s, w, r, s.Groups.CreateGroup, s.Groups.GetGroup)
 }
 
 func (s *Server) apiGroupGet(w http.ResponseWriter, r *http.Request) {
@@ -810,27 +783,7 @@ func (s *Server) apiGroupGet(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiGroupUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := gaID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var in groups.GroupInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	p := principalOf(r)
-	if err := s.Groups.UpdateGroup(r.Context(), p, id, in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	g, err := s.Groups.GetGroup(r.Context(), p, id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, g)
+	apiUpdate(s, w, r, s.Groups.UpdateGroup, s.Groups.GetGroup)
 }
 
 func (s *Server) apiMemberList(w http.ResponseWriter, r *http.Request) {

@@ -332,38 +332,11 @@ func (s *Server) incubatedDelete(w http.ResponseWriter, r *http.Request) {
 // --- projects: JSON API ---
 
 func (s *Server) apiProjectList(w http.ResponseWriter, r *http.Request) {
-	f, err := projectFilterOf(r.URL.Query())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	q := app.ParseListQuery(r.URL.Query())
-	rows, total, err := s.Groups.ListProjects(r.Context(), principalOf(r), f, q)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newGAList(rows, total, q))
+	apiList(s, w, r, projectFilterOf, s.Groups.ListProjects)
 }
 
 func (s *Server) apiProjectCreate(w http.ResponseWriter, r *http.Request) {
-	var in groups.ProjectInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	p := principalOf(r)
-	id, err := s.Groups.CreateProject(r.Context(), p, in)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	pr, err := s.Groups.GetProject(r.Context(), p, id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, pr)
+	apiCreate(s, w, r, s.Groups.CreateProject, s.Groups.GetProject)
 }
 
 func (s *Server) apiProjectGet(w http.ResponseWriter, r *http.Request) {
@@ -381,27 +354,7 @@ func (s *Server) apiProjectGet(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiProjectUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := gaID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var in groups.ProjectInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	p := principalOf(r)
-	if err := s.Groups.UpdateProject(r.Context(), p, id, in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	pr, err := s.Groups.GetProject(r.Context(), p, id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, pr)
+	apiUpdate(s, w, r, s.Groups.UpdateProject, s.Groups.GetProject)
 }
 
 func (s *Server) apiFundAdd(w http.ResponseWriter, r *http.Request) {
