@@ -221,6 +221,9 @@ func (g *run) logf(format string, args ...any) {
 	fmt.Fprintf(g.log, "gen: "+format+"\n", args...)
 }
 
+// dropIndexes builds secondary indexes after a large SQLite load.
+var dropIndexes = true
+
 // bulkIndexes are the tables whose secondary indexes a large SQLite load
 // builds after the rows are in.
 var bulkIndexes = []string{"clients", "cases", "case_goals", "case_followups", "case_events", "group_members",
@@ -235,8 +238,8 @@ func (g *run) sqlite() error {
 	}
 	defer conn.Close()
 	fast := !g.opt.Safe && g.p.Rows() > 200_000
-	pragmas := []string{"PRAGMA cache_size = -262144", "PRAGMA temp_store = MEMORY"}
-	restore := []string{"PRAGMA cache_size = -2000", "PRAGMA temp_store = DEFAULT"}
+	pragmas := []string{"PRAGMA cache_size = -262144", "PRAGMA temp_store = MEMORY", "PRAGMA threads = 2"}
+	restore := []string{"PRAGMA cache_size = -2000", "PRAGMA temp_store = DEFAULT", "PRAGMA threads = 0"}
 	if fast {
 		pragmas = append(pragmas, "PRAGMA foreign_keys = OFF", "PRAGMA synchronous = OFF")
 		restore = append(restore, "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL")
@@ -269,7 +272,7 @@ func (g *run) sqlite() error {
 	// Secondary indexes are dropped and built again from their own stored
 	// definitions, which is faster than keeping them up to date row by row.
 	var indexes []string
-	if fast {
+	if fast && dropIndexes {
 		var names []string
 		for _, t := range bulkIndexes {
 			rows, err := conn.QueryContext(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`, t)
