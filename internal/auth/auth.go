@@ -433,6 +433,18 @@ func (s *Service) ChangePassword(ctx context.Context, p *authz.Principal, oldPW,
 			p.OrgID, p.UserID, newHash, now.UTC()); err != nil {
 			return err
 		}
+		// Accounts made before the history was kept start it with the
+		// password being replaced.
+		var kept int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM password_history WHERE org_id = $1 AND user_id = $2`,
+			p.OrgID, p.UserID).Scan(&kept); err != nil {
+			return err
+		}
+		if kept == 0 {
+			if err := RecordPassword(ctx, tx, p.OrgID, p.UserID, hash, now); err != nil {
+				return err
+			}
+		}
 		if err := RecordPassword(ctx, tx, p.OrgID, p.UserID, newHash, now); err != nil {
 			return err
 		}
