@@ -71,7 +71,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login/totp?next="+urlQueryEscape(safeNext(f.Get("next"))), http.StatusSeeOther)
 		return
 	case auth.StageEnrol:
-		s.redirect(w, r, "/account/totp", "本机构要求您使用动态验证码，请先完成绑定")
+		http.Redirect(w, r, "/account/totp", http.StatusSeeOther) // the page says why
 		return
 	}
 	if p.MustChange {

@@ -112,8 +112,7 @@ func URI(issuer, account string, secret []byte) string {
 	q := url.Values{}
 	q.Set("secret", Encode(secret))
 	q.Set("issuer", issuer)
-	q.Set("algorithm", "SHA1")
-	q.Set("digits", fmt.Sprint(Digits))
-	q.Set("period", fmt.Sprint(Period))
+	// SHA-1, 6 digits and 30 seconds are every app's defaults; leaving
+	// them out keeps the QR code small.
 	return "otpauth://totp/" + label + "?" + q.Encode()
 }

@@ -97,7 +97,7 @@ func TestSecretEncoding(t *testing.T) {
 	}
 	u := URI("社工服务管理系统", "admin", []byte("12345678901234567890"))
 	if !strings.HasPrefix(u, "otpauth://totp/") || !strings.Contains(u, "secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ") ||
-		!strings.Contains(u, "digits=6") || !strings.Contains(u, "period=30") {
+		!strings.Contains(u, ":admin?") || !strings.Contains(u, "issuer=%E7%A4%BE") {
 		t.Fatalf("uri %s", u)
 	}
 }
