@@ -202,6 +202,14 @@ func (s *Server) guard(rt Route, h http.Handler) http.Handler {
 			return
 		}
 		r = r.WithContext(authz.With(r.Context(), p))
+		if p.Stage != auth.StageDone && !rt.SecondStep {
+			if rt.IsAPI() {
+				s.writeError(w, r, app.Errorf(app.EUnauthorized, "请先完成动态验证码验证"))
+				return
+			}
+			http.Redirect(w, r, stageRedirect(p.Stage), http.StatusSeeOther)
+			return
+		}
 		if p.MustChange && !rt.AllowMustChange {
 			if rt.IsAPI() {
 				s.writeError(w, r, app.Errorf(app.EForbidden, "首次登录须先修改初始密码"))
