@@ -142,16 +142,22 @@ func (e *Entry) computeHash() string {
 }
 
 // appendHashInput appends what a row's hash covers: every field,
-// length-prefixed so that no two field lists hash alike. Verify calls it with
-// the raw bytes of each row, Write with an Entry's strings; both give the same
-// bytes.
+// length-prefixed so that no two field lists hash alike.
 func appendHashInput[T string | ~[]byte](buf []byte, prev T, org, seq int64, at time.Time, user int64,
 	username, action, objectType, objectID, outcome, detail, requestID, ip T) []byte {
-	field := func(buf []byte, f T) []byte {
+	buf = appendHashHead(buf, prev, org, seq, at, user)
+	for _, f := range [...]T{username, action, objectType, objectID, outcome, detail, requestID, ip} {
 		buf = strconv.AppendInt(buf, int64(len(f)), 10)
 		buf = append(buf, ':')
-		return append(buf, f...)
+		buf = append(buf, f...)
 	}
+	return buf
+}
+
+// appendHashHead appends the fields before username. Verify has the
+// database length-prefix the text fields after it (sqlTail), so that a row
+// comes back in few columns.
+func appendHashHead[T string | ~[]byte](buf []byte, prev T, org, seq int64, at time.Time, user int64) []byte {
 	num := func(buf []byte, n int64) []byte {
 		var tmp [20]byte
 		b := strconv.AppendInt(tmp[:0], n, 10)
@@ -159,7 +165,9 @@ func appendHashInput[T string | ~[]byte](buf []byte, prev T, org, seq int64, at 
 		buf = append(buf, ':')
 		return append(buf, b...)
 	}
-	buf = field(buf, prev)
+	buf = strconv.AppendInt(buf, int64(len(prev)), 10)
+	buf = append(buf, ':')
+	buf = append(buf, prev...)
 	buf = num(buf, org)
 	buf = num(buf, seq)
 	var tb [40]byte
@@ -167,11 +175,21 @@ func appendHashInput[T string | ~[]byte](buf []byte, prev T, org, seq int64, at 
 	buf = strconv.AppendInt(buf, int64(len(ts)), 10)
 	buf = append(buf, ':')
 	buf = append(buf, ts...)
-	buf = num(buf, user)
-	for _, f := range [...]T{username, action, objectType, objectID, outcome, detail, requestID, ip} {
-		buf = field(buf, f)
+	return num(buf, user)
+}
+
+// sqlTail is an expression giving the hash input of the text fields after
+// user_id, each as byte length, ':' and the text, as appendHashInput writes them.
+func sqlTail(dialect db.Dialect) string {
+	length := "length(CAST(%s AS BLOB))"
+	if dialect == db.Postgres {
+		length = "octet_length(%s)"
 	}
-	return buf
+	var parts []string
+	for _, c := range []string{"username", "action", "object_type", "object_id", "outcome", "detail", "request_id", "ip"} {
+		parts = append(parts, fmt.Sprintf(length, c)+" || ':' || "+c)
+	}
+	return strings.Join(parts, " || ")
 }
 
 // Kinds of break.
@@ -208,8 +226,8 @@ const (
 	sqlHeads   = `SELECT org_id, seq, hash FROM audit_heads ORDER BY org_id`
 	sqlOrgHead = `SELECT org_id, seq, hash FROM audit_heads WHERE org_id = $1`
 	sqlAnchors = `SELECT org_id, through_seq, through_hash FROM audit_anchors`
-	sqlRows    = `SELECT org_id, seq, at, COALESCE(user_id, 0), username, action, object_type, object_id,
-		outcome, detail, request_id, ip, prev_hash, hash FROM audit_log`
+	sqlPurgeRec = `SELECT seq, detail FROM audit_log WHERE org_id = $1 AND object_type = 'audit_log' AND action = $2
+		ORDER BY seq DESC LIMIT 1`
 )
 
 type head struct {
@@ -276,8 +294,6 @@ type run struct {
 	firstPrv string
 	last     int64
 	lastHash string
-	purgeSeq int64 // the last audit.purge row in the run
-	purgeRec string
 	problems []Problem
 }
 
@@ -375,8 +391,6 @@ feed:
 			lastSeq, lastHash = a.seq, a.hash
 			res.Purged += a.seq
 		}
-		var purgeSeq int64
-		var purgeRec string
 		for _, r := range chainRuns[i] {
 			if r.rows == 0 {
 				continue
@@ -390,12 +404,17 @@ feed:
 			}
 			res.Problems = append(res.Problems, r.problems...)
 			lastSeq, lastHash = r.last, r.lastHash
-			if r.purgeSeq != 0 {
-				purgeSeq, purgeRec = r.purgeSeq, r.purgeRec
-			}
 		}
 		if h.seq != lastSeq || h.hash != lastHash {
 			res.Problems = append(res.Problems, Problem{h.org, h.seq, BreakHead, "chain head does not match the last row (rows deleted)"})
+		}
+		var purgeSeq int64
+		var purgeRec string
+		if hasAnchor {
+			err := d.R.QueryRowContext(ctx, sqlPurgeRec, h.org, ActionPurge).Scan(&purgeSeq, &purgeRec)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return res, fmt.Errorf("audit: purge record: %w", err)
+			}
 		}
 		if hasAnchor && (purgeSeq == 0 || !strings.HasPrefix(purgeRec, purgeRecord(a.seq, a.hash))) {
 			res.Problems = append(res.Problems, Problem{h.org, a.seq, BreakAnchor,
@@ -427,7 +446,8 @@ feed:
 // read scans the rows of r in seq order and checks each row's hash and, from
 // the second row on, its link and seq; the first row is checked by the caller.
 func (r *run) read(ctx context.Context, d *db.DB) error {
-	q := sqlRows + ` WHERE org_id = $1`
+	q := `SELECT org_id, seq, at, COALESCE(user_id, 0), ` + sqlTail(d.Dialect) + `, prev_hash, hash
+		FROM audit_log WHERE org_id = $1`
 	args := []any{r.org}
 	if r.lo != 0 {
 		args = append(args, r.lo)
@@ -443,18 +463,15 @@ func (r *run) read(ctx context.Context, d *db.DB) error {
 	}
 	defer rows.Close()
 	var (
-		org, seq, user                                int64
-		at                                            time.Time
-		username, action, objectType, objectID        sql.RawBytes
-		outcome, detail, requestID, ip, prevHash, hsh sql.RawBytes
-		buf                                           []byte
-		sum                                           [sha256.Size * 2]byte
-		prev                                          []byte
+		org, seq, user      int64
+		at                  time.Time
+		tail, prevHash, hsh sql.RawBytes
+		buf                 []byte
+		sum                 [sha256.Size * 2]byte
+		prev                []byte
 	)
-	purgeAction := []byte(ActionPurge)
 	for rows.Next() {
-		if err := rows.Scan(&org, &seq, &at, &user, &username, &action, &objectType, &objectID,
-			&outcome, &detail, &requestID, &ip, &prevHash, &hsh); err != nil {
+		if err := rows.Scan(&org, &seq, &at, &user, &tail, &prevHash, &hsh); err != nil {
 			return err
 		}
 		if r.rows == 0 {
@@ -468,15 +485,11 @@ func (r *run) read(ctx context.Context, d *db.DB) error {
 			}
 		}
 		r.rows++
-		buf = appendHashInput(buf[:0], prevHash, org, seq, at, user, username, action, objectType,
-			objectID, outcome, detail, requestID, ip)
+		buf = append(appendHashHead(buf[:0], prevHash, org, seq, at, user), tail...)
 		digest := sha256.Sum256(buf)
 		hex.Encode(sum[:], digest[:])
 		if !bytes.Equal(sum[:], hsh) {
 			r.problems = append(r.problems, Problem{org, seq, BreakHash, "content does not match its hash (row edited)"})
-		}
-		if bytes.Equal(action, purgeAction) {
-			r.purgeSeq, r.purgeRec = seq, string(detail)
 		}
 		// The next row links to the hash as stored, so that one edited row
 		// is reported once, not as a break of every later link.

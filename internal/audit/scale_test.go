@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -46,13 +47,14 @@ func TestVerifyAtScale(t *testing.T) {
 		last := bulkChain(t, d, orgs, n)
 		t.Logf("%s: loaded %d rows in %d chains in %s", d.Dialect, n, orgs, time.Since(start).Round(time.Millisecond))
 
-		start = time.Now()
+		start, cpu := time.Now(), cpuTime()
 		res, err := audit.Verify(ctx, d)
 		took := time.Since(start)
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("%s: Verify of %d rows took %s", d.Dialect, res.Rows, took.Round(time.Millisecond))
+		t.Logf("%s: Verify of %d rows took %s (this process used %s CPU; GOMAXPROCS %d)", d.Dialect, res.Rows,
+			took.Round(time.Millisecond), (cpuTime() - cpu).Round(time.Millisecond), runtime.GOMAXPROCS(0))
 		if res.Rows != int64(n) || res.Orgs != orgs || len(res.Problems) != 0 {
 			t.Fatalf("clean bulk chain: rows=%d orgs=%d problems=%v", res.Rows, res.Orgs, first(res.Problems))
 		}
