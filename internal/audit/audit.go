@@ -223,9 +223,9 @@ type VerifyResult struct {
 }
 
 const (
-	sqlHeads   = `SELECT org_id, seq, hash FROM audit_heads ORDER BY org_id`
-	sqlOrgHead = `SELECT org_id, seq, hash FROM audit_heads WHERE org_id = $1`
-	sqlAnchors = `SELECT org_id, through_seq, through_hash FROM audit_anchors`
+	sqlHeads    = `SELECT org_id, seq, hash FROM audit_heads ORDER BY org_id`
+	sqlOrgHead  = `SELECT org_id, seq, hash FROM audit_heads WHERE org_id = $1`
+	sqlAnchors  = `SELECT org_id, through_seq, through_hash FROM audit_anchors`
 	sqlPurgeRec = `SELECT seq, detail FROM audit_log WHERE org_id = $1 AND object_type = 'audit_log' AND action = $2
 		ORDER BY seq DESC LIMIT 1`
 )
