@@ -108,7 +108,8 @@ var (
 
 func inlineProblem(body string) string {
 	for _, tag := range scriptTag.FindAllString(body, -1) {
-		if !srcAttr.MatchString(tag) {
+		// Data blocks (type="application/json") are not run as scripts.
+		if !srcAttr.MatchString(tag) && !strings.Contains(tag, `type="application/json"`) {
 			return tag
 		}
 	}
@@ -160,7 +161,9 @@ func snapshot(t *testing.T, d *db.DB) map[string]string {
 // action below.
 var changedByReads = map[string]bool{"sessions": true, "audit_log": true, "audit_heads": true}
 
-// readAuditActions are the audit actions a GET may write.
+// readAuditActions are the audit actions a GET may write, besides the
+// ".view" rows of case files and clients (whose reading is audited) and the
+// sign-ins of the walk itself.
 var readAuditActions = map[string]bool{"export": true, "authz.deny": true}
 
 type walker struct {
@@ -180,7 +183,7 @@ var hrefRE = regexp.MustCompile(`(?:href|src|action)="(/[^"#]*)"`)
 const planted = `=HYPERLINK("http://evil.example/x","点我")`
 
 // walk follows every same-site link from the home page and the routes
-// without parameters, at most three URLs per route (an export counts apart).
+// without parameters, at most two URLs per route (an export counts apart).
 func (w *walker) walk(c *testenv.Client, routes []web.Route) {
 	var queue []string
 	for _, r := range routes {
@@ -204,7 +207,7 @@ func (w *walker) walk(c *testenv.Client, routes []web.Route) {
 		if strings.Contains(u, "format=xlsx") {
 			key += " xlsx"
 		}
-		if w.perKey[key] >= 3 {
+		if w.perKey[key] >= 2 {
 			continue
 		}
 		w.seen[u] = true
@@ -219,7 +222,7 @@ func (w *walker) walk(c *testenv.Client, routes []web.Route) {
 		}
 		if res.Status == http.StatusOK {
 			w.reached[strings.TrimPrefix(pattern, "GET ")] = true
-			w.record(pattern, req)
+			w.record(pattern, req.URL.Path)
 		}
 		ct := res.Header.Get("Content-Type")
 		switch {
@@ -242,13 +245,14 @@ func (w *walker) walk(c *testenv.Client, routes []web.Route) {
 
 // record keeps the path values of a reached URL under every prefix of its
 // pattern that ends in a parameter, to fill the API routes' parameters.
-func (w *walker) record(pattern string, req *http.Request) {
+func (w *walker) record(pattern, path string) {
 	segs := strings.Split(strings.TrimPrefix(pattern, "GET "), "/")
+	parts := strings.Split(path, "/")
 	vals := map[string]string{}
 	for i, s := range segs {
-		if strings.HasPrefix(s, "{") && s != "{$}" {
+		if strings.HasPrefix(s, "{") && s != "{$}" && i < len(parts) {
 			name := strings.Trim(s, "{}")
-			vals[name] = req.PathValue(name)
+			vals[name] = parts[i]
 			w.params[strings.Join(segs[:i+1], "/")] = append(w.params[strings.Join(segs[:i+1], "/")], maps(vals))
 		}
 	}
@@ -397,7 +401,7 @@ func TestReadsChangeNothingAndPagesAreSafe(t *testing.T) {
 			var n int
 			rows.Scan(&a, &n)
 			actions = append(actions, fmt.Sprintf("%s×%d", a, n))
-			if !readAuditActions[a] && !strings.HasPrefix(a, "auth.") {
+			if !readAuditActions[a] && !strings.HasPrefix(a, "auth.") && !strings.HasSuffix(a, ".view") {
 				t.Errorf("a GET wrote audit action %s (%d rows)", a, n)
 			}
 		}
