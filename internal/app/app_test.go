@@ -4,8 +4,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"unicode"
 	"time"
+	"unicode"
 )
 
 func TestParseFen(t *testing.T) {

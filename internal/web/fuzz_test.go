@@ -48,7 +48,9 @@ func FuzzAPIInput(f *testing.F) {
 	if session == nil {
 		f.Fatal("no session cookie")
 	}
-	han := func(s string) bool { return strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) }
+	han := func(s string) bool {
+		return strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) })
+	}
 	f.Fuzz(func(t *testing.T, body, query string) {
 		for _, path := range []string{"/api/v1/clients", "/api/v1/departments", "/api/v1/volunteers"} {
 			req := httptest.NewRequest("POST", path, strings.NewReader(body))
