@@ -589,8 +589,9 @@ func TestUploadsSniffedAndServedSafely(t *testing.T) {
 	})
 }
 
-// TestRequestBodyCapped: a body over the server-wide cap is cut off, so no
-// handler spools an unbounded upload to disk.
+// TestRequestBodyCapped: an oversized import is cut off (the volunteer
+// imports had no cap and spooled any body to disk); every other body is
+// capped at 64 MB by the server.
 func TestRequestBodyCapped(t *testing.T) {
 	e := testenv.New(t, "")
 	o := e.Org("lvye", "绿叶社工")
