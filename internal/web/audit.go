@@ -154,6 +154,7 @@ var breakNames = map[string]string{
 	audit.BreakHash:   "内容与哈希值不符（记录被修改）",
 	audit.BreakHead:   "链尾与最后一条记录不符（末尾记录被删除）",
 	audit.BreakOrphan: "有不属于任何审计链的记录",
+	audit.BreakAnchor: "清理锚点与链中最后一次清理记录不符（记录被越权删除）",
 }
 
 var actionCodeRE = regexp.MustCompile(`^[a-z][a-z0-9_.]{0,59}$`)
