@@ -57,7 +57,60 @@ func TestMain(m *testing.M) {
 	if binPath != "" {
 		os.RemoveAll(filepath.Dir(binPath))
 	}
+	if demoTmpl.dir != "" {
+		os.RemoveAll(demoTmpl.dir)
+	}
 	os.Exit(code)
+}
+
+// demoTmpl is a SQLite data folder with the demo organization, loaded once
+// per test run by the real binary and copied for each SQLite test (loading
+// the demo takes longer than everything else in a test).
+var demoTmpl struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// sqliteDemo returns a fresh SQLite target holding the demo organization.
+func sqliteDemo(t testing.TB, dir string) target {
+	t.Helper()
+	demoTmpl.once.Do(func() {
+		demoTmpl.dir, demoTmpl.err = os.MkdirTemp("", "shegong-demo-")
+		if demoTmpl.err != nil {
+			return
+		}
+		g := target{Data: filepath.Join(demoTmpl.dir, "data")}
+		s, err := launch(t, g, true)
+		if err != nil {
+			demoTmpl.err = err
+			return
+		}
+		s.stop()
+		if err := s.exitErr(); err != nil {
+			demoTmpl.err = fmt.Errorf("demo server did not stop cleanly: %v\n%s", err, s.logTail())
+		}
+	})
+	if demoTmpl.err != nil {
+		t.Fatal(demoTmpl.err)
+	}
+	g := target{Data: filepath.Join(dir, "data")}
+	if err := os.MkdirAll(g.Data, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(filepath.Join(demoTmpl.dir, "data", "shegong.db"+suffix))
+		if err != nil && suffix != "" {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(g.Data, "shegong.db"+suffix), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return g
 }
 
 // testKey is the personal-data key every child process shares, so that two
