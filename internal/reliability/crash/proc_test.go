@@ -214,6 +214,9 @@ func launch(t testing.TB, g target, demo bool) (*server, error) {
 		logSeq.n++
 		logPath := filepath.Join(filepath.Dir(g.Data), fmt.Sprintf("server-%03d.log", logSeq.n))
 		logSeq.Unlock()
+		if err := os.MkdirAll(filepath.Dir(logPath), 0o700); err != nil {
+			return nil, err
+		}
 		lf, err := os.Create(logPath)
 		if err != nil {
 			return nil, err
