@@ -33,6 +33,7 @@ func TestBackupDrill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("backup drill skipped in -short mode")
 	}
+	t.Parallel()
 	t.Run("sqlite", func(t *testing.T) {
 		dir := t.TempDir()
 		g := sqliteDemo(t, dir)

@@ -34,6 +34,7 @@ func TestCrashSQLite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash harness skipped in -short mode")
 	}
+	t.Parallel()
 	runCrash(t, sqliteDemo(t, tempDir(t)), envInt(t, "SHEGONG_CRASH_CYCLES", 100),
 		envInt(t, "SHEGONG_CRASH_LOAD_MS", 300))
 }
@@ -46,6 +47,7 @@ func TestCrashPostgres(t *testing.T) {
 		t.Skip("crash harness skipped in -short mode")
 	}
 	dsn := dbtest.PostgresDSN(t)
+	t.Parallel()
 	dir := tempDir(t)
 	runCrash(t, target{Data: filepath.Join(dir, "data"), DSN: dsn}, envInt(t, "SHEGONG_CRASH_PG_CYCLES", 15),
 		envInt(t, "SHEGONG_CRASH_LOAD_MS", 500))

@@ -33,6 +33,7 @@ func TestTwoInstances(t *testing.T) {
 		t.Skip("two-instance test skipped in -short mode")
 	}
 	dsn := dbtest.PostgresDSN(t)
+	t.Parallel()
 	dir := t.TempDir()
 	ga := target{Data: filepath.Join(dir, "a", "data"), DSN: dsn}
 	gb := target{Data: filepath.Join(dir, "b", "data"), DSN: dsn}
