@@ -168,7 +168,7 @@ func (s *Service) Login(ctx context.Context, username, password, kind string, c 
 		return "", nil, app.Errorf(app.ELocked, "登录失败次数过多，账号已临时锁定，请%d分钟后再试", mins)
 	}
 	if !found {
-		VerifyPassword(dummyHash, password)
+		VerifyPassword(dummyHash(), password)
 	}
 	ok := found && VerifyPassword(hash, password) && ustatus == "active" && ostatus == "active"
 	if !ok {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -71,8 +72,13 @@ func VerifyPassword(encoded, pw string) bool {
 }
 
 // dummyHash is verified against when the user does not exist, so that the
-// answer takes as long as for a real user.
-var dummyHash, _ = HashPassword("not-a-real-password")
+// answer takes as long as for a real user. It is made at the first such
+// sign-in, not at start: an argon2id hash at package init slowed every
+// command (serve, migrate, audit verify, backup) and so every restart.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("not-a-real-password")
+	return h
+})
 
 // common holds passwords people pick first; the full breached-password list
 // belongs to the password-policy profiles.
