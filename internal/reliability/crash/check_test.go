@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -60,13 +61,22 @@ func (c *checker) none(ctx context.Context, what, query string, args ...any) {
 // the written records and the state of every approval.
 func checkDatabase(ctx context.Context, t testing.TB, d *db.DB, l *ledger) []string {
 	c := &checker{d: d}
-	c.integrity(ctx)
+	var took []string
+	step := func(name string, fn func(context.Context)) {
+		t0 := time.Now()
+		fn(ctx)
+		took = append(took, fmt.Sprintf("%s %s", name, time.Since(t0).Round(time.Millisecond)))
+	}
+	step("integrity", c.integrity)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	c.acknowledged(ctx, l)
-	c.whole(ctx)
-	c.audited(ctx)
-	c.approvals(ctx)
+	step("acknowledged", func(ctx context.Context) { c.acknowledged(ctx, l) })
+	step("whole", c.whole)
+	step("audited", c.audited)
+	step("approvals", c.approvals)
+	if os.Getenv("SHEGONG_CRASH_DEBUG") != "" {
+		t.Logf("checks: %s", strings.Join(took, ", "))
+	}
 	return c.probs
 }
 
