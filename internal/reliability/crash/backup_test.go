@@ -353,5 +353,3 @@ func freshDatabase(t *testing.T, dsn string) string {
 	u.Path = "/" + name
 	return u.String()
 }
-
-
