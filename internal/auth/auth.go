@@ -184,7 +184,7 @@ func (s *Service) LoginWithCode(ctx context.Context, username, password, code, k
 		return "", nil, app.Errorf(app.ELocked, "登录失败次数过多，账号已临时锁定，请%d分钟后再试", mins)
 	}
 	if !found {
-		VerifyPassword(dummyHash, password)
+		VerifyPassword(dummyHash(), password)
 	}
 	ok := found && VerifyPassword(hash, password) && ustatus == "active" && ostatus == "active"
 	if !ok {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -68,5 +69,10 @@ func VerifyPassword(encoded, pw string) bool {
 }
 
 // dummyHash is verified against when the user does not exist, so that the
-// answer takes as long as for a real user.
-var dummyHash, _ = HashPassword("not-a-real-password")
+// answer takes as long as for a real user. It is made at the first such
+// sign-in, not at start: an argon2id hash at package init slowed every
+// command (serve, migrate, audit verify, backup) and so every restart.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("not-a-real-password")
+	return h
+})

@@ -220,7 +220,10 @@ func (s *Service) createRecord(ctx context.Context, tx *sql.Tx, p *authz.Princip
 		return 0, err
 	}
 	t := in.normalize(&v, s.today())
-	vol := s.checkRecordRefs(ctx, tx, p, &in, &v)
+	vol, err := s.checkRecordRefs(ctx, tx, p, &in, &v)
+	if err != nil {
+		return 0, err
+	}
 	if err := v.Err(); err != nil {
 		return 0, err
 	}
@@ -228,7 +231,7 @@ func (s *Service) createRecord(ctx context.Context, tx *sql.Tx, p *authz.Princip
 		return 0, err
 	}
 	var id int64
-	err := tx.QueryRowContext(ctx, sqlInsertRecord, p.OrgID, in.VolunteerID, in.SiteID, nullID(in.TeamID),
+	err = tx.QueryRowContext(ctx, sqlInsertRecord, p.OrgID, in.VolunteerID, in.SiteID, nullID(in.TeamID),
 		nullID(in.ActivityID), in.ActivityName, in.Place, in.Date, t.start, t.end, in.LateMinutes, in.EarlyMinutes, t.minutes,
 		in.Content, in.PeopleServed, in.LeadName, in.LeadPhone, p.UserID, p.DisplayName, in.Note, s.Now().UTC()).Scan(&id)
 	if err != nil {
@@ -240,30 +243,41 @@ func (s *Service) createRecord(ctx context.Context, tx *sql.Tx, p *authz.Princip
 
 // checkRecordRefs checks the volunteer, service point and team of a record
 // and fills the service point from the volunteer when none was chosen.
-func (s *Service) checkRecordRefs(ctx context.Context, q db.Querier, p *authz.Principal, in *RecordInput, v *app.Validation) *Volunteer {
+// A failing database is returned as an error, not as a field message.
+func (s *Service) checkRecordRefs(ctx context.Context, q db.Querier, p *authz.Principal, in *RecordInput, v *app.Validation) (*Volunteer, error) {
 	var vol *Volunteer
 	if in.VolunteerID != 0 {
 		var err error
-		if vol, err = s.load(ctx, q, p, PermRead, in.VolunteerID); err != nil {
+		vol, err = s.load(ctx, q, p, PermRead, in.VolunteerID)
+		switch {
+		case app.ErrorCode(err) == app.ENotFound:
 			v.Add("volunteer_id", "请选择有效的志愿者")
 			vol = nil
+		case err != nil:
+			return nil, err
 		}
 	}
 	if in.SiteID == 0 && vol != nil {
 		in.SiteID = vol.SiteID
 	}
 	if vol != nil || in.SiteID != 0 {
-		checkSite(ctx, q, p, PermWrite, in.SiteID, "site_id", v)
+		if _, err := checkSite(ctx, q, p, PermWrite, in.SiteID, "site_id", v); err != nil {
+			return nil, err
+		}
 	}
 	if in.TeamID != 0 {
-		if _, err := s.loadTeam(ctx, q, p, PermRead, in.TeamID); err != nil {
+		_, err := s.loadTeam(ctx, q, p, PermRead, in.TeamID)
+		switch {
+		case app.ErrorCode(err) == app.ENotFound:
 			v.Add("team_id", "请选择有效的服务队")
+		case err != nil:
+			return nil, err
 		}
 	}
 	if vol == nil {
-		return &Volunteer{}
+		return &Volunteer{}, nil
 	}
-	return vol
+	return vol, nil
 }
 
 // checkOverlap locks the volunteer's row, so that two records of one
@@ -343,7 +357,10 @@ func (s *Service) UpdateRecord(ctx context.Context, p *authz.Principal, id int64
 			return err
 		}
 		t := in.normalize(&v, s.today())
-		vol := s.checkRecordRefs(ctx, tx, p, &in, &v)
+		vol, err := s.checkRecordRefs(ctx, tx, p, &in, &v)
+		if err != nil {
+			return err
+		}
 		if err := v.Err(); err != nil {
 			return err
 		}

@@ -64,21 +64,26 @@ func (s *Service) Sites(ctx context.Context, p *authz.Principal, perm *authz.Per
 
 // checkSite validates that siteID is an active service point of p's
 // organization within p's scope for perm; field names the form field.
-func checkSite(ctx context.Context, q db.Querier, p *authz.Principal, perm *authz.Perm, siteID int64, field string, v *app.Validation) string {
+// A failing database is an error, never "请选择有效的服务点": the user's
+// choice was not wrong.
+func checkSite(ctx context.Context, q db.Querier, p *authz.Principal, perm *authz.Perm, siteID int64, field string, v *app.Validation) (string, error) {
 	if !v.Chosen(field, siteID, "服务点") {
-		return ""
+		return "", nil
 	}
 	var name, status string
 	err := q.QueryRowContext(ctx, `SELECT name, status FROM sites WHERE org_id = $1 AND id = $2`, p.OrgID, siteID).Scan(&name, &status)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("volunteers: check service point: %w", err)
+	}
 	if err != nil || status != "active" {
 		v.Add(field, "请选择有效的服务点")
-		return ""
+		return "", nil
 	}
 	if !p.Scope(perm).Allows(siteObj(p.OrgID, siteID)) {
 		v.Add(field, "您无权在该服务点登记")
-		return ""
+		return "", nil
 	}
-	return name
+	return name, nil
 }
 
 // siteObj is the scope facts of a record that belongs to one service point.

@@ -327,7 +327,9 @@ const sqlInsertVolunteer = `INSERT INTO volunteers (org_id, volunteer_no, site_i
 func (s *Service) create(ctx context.Context, tx *sql.Tx, p *authz.Principal, in VolunteerInput) (int64, error) {
 	var v app.Validation
 	in.normalize(&v, s.Now(), true)
-	checkSite(ctx, tx, p, PermWrite, in.SiteID, "site_id", &v)
+	if _, err := checkSite(ctx, tx, p, PermWrite, in.SiteID, "site_id", &v); err != nil {
+		return 0, err
+	}
 	if err := v.Err(); err != nil {
 		return 0, err
 	}
@@ -486,7 +488,9 @@ func (s *Service) Update(ctx context.Context, p *authz.Principal, id int64, in V
 		}
 		in.normalize(&v, s.Now(), false)
 		if in.SiteID != cur.SiteID {
-			checkSite(ctx, tx, p, PermWrite, in.SiteID, "site_id", &v)
+			if _, err := checkSite(ctx, tx, p, PermWrite, in.SiteID, "site_id", &v); err != nil {
+				return err
+			}
 		}
 		if err := v.Err(); err != nil {
 			return err
