@@ -48,8 +48,8 @@ const (
 		AND start_date <= $4 AND (end_date IS NULL OR end_date >= $4)`
 	sqlStaffSitesNow = `SELECT DISTINCT site_id FROM staff_assignments WHERE org_id = $1 AND staff_id = $2
 		AND start_date <= $3 AND (end_date IS NULL OR end_date >= $3) ORDER BY site_id`
-	sqlSiteCode = `SELECT code FROM sites WHERE org_id = $1 AND id = $2 AND status = 'active'`
-	sqlLiveCase = `SELECT number FROM cases WHERE org_id = $1 AND client_id = $2 AND state <> 'archived'`
+	sqlSiteCode   = `SELECT code FROM sites WHERE org_id = $1 AND id = $2 AND status = 'active'`
+	sqlLiveCase   = `SELECT number FROM cases WHERE org_id = $1 AND client_id = $2 AND state <> 'archived'`
 	sqlInsertCase = `INSERT INTO cases (org_id, number, client_id, site_id, worker_id, state, risk_level, source,
 		intake_date, presenting_problem, intake_note, created_by, created_at, updated_at, version)
 		VALUES ($1, $2, $3, $4, $5, 'intake', $6, $7, $8, $9, $10, $11, $12, $12, 1) RETURNING id`
