@@ -31,6 +31,10 @@ const EnvSeconds = "SHEGONG_CONC_SECONDS"
 const (
 	pairs   = 8  // writer pairs: 16 writers, two of whom always race
 	readers = 32 // concurrent readers
+	// ops kinds of rounds; pair i starts at kind i, so minRounds rounds of
+	// each of the 8 pairs cover all of them.
+	ops       = 11
+	minRounds = 4
 )
 
 // duration is the load's length per database: 3 s by default, so that
@@ -178,8 +182,9 @@ func newWorld(t *testing.T, e *testenv.Env) *world {
 		p.volunteersCreated = 2
 		w.pairs = append(w.pairs, p)
 	}
-	// Every page and record the readers fetch answers 200 before the load.
-	for i := range readers {
+	// The pages and records the readers fetch answer 200 before the load
+	// (the first 8 readers cover every role's list).
+	for i := range 8 {
 		c, paths := w.readerPaths(i)
 		for _, path := range paths {
 			if r := c.get(path); r.status != http.StatusOK {
@@ -297,7 +302,9 @@ func (w *world) run(d time.Duration) {
 	for _, p := range w.pairs {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(p.i), 2026))
-			for round := 0; time.Now().Before(deadline); round++ {
+			// Every pair plays at least minRounds rounds, so that every kind
+			// of race runs however slow the machine is.
+			for round := 0; round < minRounds || time.Now().Before(deadline); round++ {
 				w.round(p, rng, round)
 			}
 		})
@@ -305,7 +312,7 @@ func (w *world) run(d time.Duration) {
 	for i := range readers {
 		wg.Go(func() {
 			c, paths := w.readerPaths(i)
-			for n := i; time.Now().Before(deadline); n++ {
+			for n := i; n < i+len(paths) || time.Now().Before(deadline); n++ {
 				path := paths[n%len(paths)]
 				r := c.get(path)
 				if w.st.screen(c.name, "GET", path, r) && r.status != http.StatusOK {
@@ -347,7 +354,7 @@ func (w *world) readerPaths(i int) (*client, []string) {
 
 // round is one race between the two writers of a pair.
 func (w *world) round(p *pair, rng *rand.Rand, round int) {
-	switch (round + p.i) % 10 {
+	switch (round + p.i) % ops {
 	case 0:
 		w.editRace(p, w.clientEdit(p, false))
 	case 1:
@@ -367,11 +374,9 @@ func (w *world) round(p *pair, rng *rand.Rand, round int) {
 	case 8:
 		w.volunteerNumbers(p, rng)
 	case 9:
-		if (round/10+p.i)%2 == 0 {
-			w.caseNumbers(p, rng)
-		} else {
-			w.certificates(p)
-		}
+		w.caseNumbers(p, rng)
+	case 10:
+		w.certificates(p)
 	}
 }
 
@@ -750,7 +755,7 @@ func (w *world) check() {
 	if w.st.errorCount > 0 || w.st.failureCount > 0 {
 		t.Errorf("%d errors reached users, %d invariants broken", w.st.errorCount, w.st.failureCount)
 	}
-	little := w.st.races == 0 || w.st.decisions == 0 || w.st.volunteerNos == 0
+	little := w.st.races == 0 || w.st.decisions == 0 || w.st.volunteerNos == 0 || w.st.caseNos == 0 || w.st.certificates == 0
 	w.st.mu.Unlock()
 	if little {
 		t.Errorf("the load did too little: %s", w.st.String())
