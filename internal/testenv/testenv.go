@@ -80,21 +80,48 @@ func New(t testing.TB, dsn string) *Env {
 	if dsn == "" {
 		copySQLiteTemplate(t, filepath.Join(dir, "shegong.db"))
 	}
-	sys, err := server.Build(context.Background(), server.Config{DataDir: dir, DSN: dsn, Now: clock.Now, Log: log})
+	cfg := server.Config{DataDir: dir, DSN: dsn, Now: clock.Now, Log: log, DBMode: db.ModeDeny}
+	if db.IsPostgres(dsn) {
+		// The server runs as a role that owns no table, so that row-level
+		// security holds every request as it does in production.
+		cfg.DBOwner, cfg.DSN = dsn, dbtest.AppDSN(t, dsn)
+	}
+	sys, err := server.Build(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sys.Close() })
 	hs := httptest.NewServer(sys.Web)
 	t.Cleanup(hs.Close)
-	return &Env{T: t, Sys: sys, Clock: clock, HTTP: hs, Ctx: context.Background()}
+	// Fixtures and direct service calls are system work: they see every
+	// organization. Requests through HTTP carry their own organization.
+	return &Env{T: t, Sys: sys, Clock: clock, HTTP: hs, Ctx: db.System(context.Background())}
 }
 
 // Exec runs a statement on the write pool and fails the test on error.
 func (e *Env) Exec(query string, args ...any) {
 	e.T.Helper()
-	if _, err := e.Sys.DB.W.Exec(query, args...); err != nil {
+	if _, err := e.Sys.DB.W.ExecContext(e.Ctx, query, args...); err != nil {
 		e.T.Fatalf("exec %q: %v", query, err)
+	}
+}
+
+// OwnerExec runs a statement as the role owning the tables (on SQLite the
+// same as Exec): what the application's role may not do, such as switching
+// a trigger off to tamper with the audit log.
+func (e *Env) OwnerExec(query string, args ...any) {
+	e.T.Helper()
+	if e.Sys.DB.Dialect != db.Postgres {
+		e.Exec(query, args...)
+		return
+	}
+	owner, err := sql.Open("pgx", e.Sys.DB.OwnerDSN())
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	defer owner.Close()
+	if _, err := owner.ExecContext(e.Ctx, query, args...); err != nil {
+		e.T.Fatalf("exec as owner %q: %v", query, err)
 	}
 }
 
@@ -102,7 +129,7 @@ func (e *Env) Exec(query string, args ...any) {
 func (e *Env) ID(query string, args ...any) int64 {
 	e.T.Helper()
 	var id int64
-	if err := e.Sys.DB.W.QueryRow(query, args...).Scan(&id); err != nil {
+	if err := e.Sys.DB.W.QueryRowContext(e.Ctx, query, args...).Scan(&id); err != nil {
 		e.T.Fatalf("insert %q: %v", query, err)
 	}
 	return id
@@ -303,7 +330,7 @@ func (c *Client) JSON(method, path string, v any) Response {
 func (e *Env) Count(query string, args ...any) int {
 	e.T.Helper()
 	var n int
-	if err := e.Sys.DB.R.QueryRow(query, args...).Scan(&n); err != nil && err != sql.ErrNoRows {
+	if err := e.Sys.DB.R.QueryRowContext(e.Ctx, query, args...).Scan(&n); err != nil && err != sql.ErrNoRows {
 		e.T.Fatal(err)
 	}
 	return n

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"shegong/internal/app"
+	"shegong/internal/db"
 	"shegong/internal/approval"
 	"shegong/internal/auth"
 	"shegong/internal/authz"
@@ -144,7 +145,7 @@ func BuildYear(t testing.TB, s Services) *Year {
 	if s.Password == "" {
 		s.Password = DefaultPassword
 	}
-	b := &builder{t: t, ctx: context.Background(), s: s, y: &Year{}}
+	b := &builder{t: t, ctx: db.System(context.Background()), s: s, y: &Year{}}
 	y := b.y
 	b.on("2025-11-01")
 
