@@ -28,6 +28,7 @@ import (
 	"shegong/internal/authz"
 	"shegong/internal/db"
 	"shegong/internal/dbtest"
+	"shegong/internal/leakscan"
 	"shegong/internal/server"
 )
 
@@ -59,6 +60,7 @@ type Env struct {
 	Clock *Clock
 	HTTP  *httptest.Server
 	Ctx   context.Context
+	leaks *leakWatch
 }
 
 // Start is 2026-03-02 09:00 in China, a Monday.
@@ -75,7 +77,8 @@ func Each(t *testing.T, fn func(t *testing.T, e *Env)) {
 func New(t testing.TB, dsn string) *Env {
 	t.Helper()
 	clock := NewClock(Start)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	leaks := &leakWatch{reg: leakscan.New()}
+	log := slog.New(slog.NewTextHandler(logWriter{leaks}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	dir := t.TempDir()
 	if dsn == "" {
 		copySQLiteTemplate(t, filepath.Join(dir, "shegong.db"))
@@ -91,11 +94,14 @@ func New(t testing.TB, dsn string) *Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sys.Close() })
+	sys.Cipher.Observe(leaks.reg.Add)
 	hs := httptest.NewServer(sys.Web)
-	t.Cleanup(hs.Close)
 	// Fixtures and direct service calls are system work: they see every
 	// organization. Requests through HTTP carry their own organization.
-	return &Env{T: t, Sys: sys, Clock: clock, HTTP: hs, Ctx: db.System(context.Background())}
+	e := &Env{T: t, Sys: sys, Clock: clock, HTTP: hs, Ctx: db.System(context.Background()), leaks: leaks}
+	t.Cleanup(func() { e.finishLeakScan(t) })
+	t.Cleanup(hs.Close)
+	return e
 }
 
 // Exec runs a statement on the write pool and fails the test on error.
@@ -242,6 +248,9 @@ type Client struct {
 	E     *Env
 	HTTP  *http.Client
 	Token string // bearer token for API calls, when set
+	// who is signed in and which plaintexts they may see (leak scans).
+	user                          string
+	revealClient, revealVolunteer bool
 }
 
 // Anon returns a client with a cookie jar and no redirects followed.
@@ -260,6 +269,7 @@ func (e *Env) Login(p *Person) *Client {
 	if res.Status != http.StatusSeeOther {
 		e.T.Fatalf("login %s: status %d: %s", p.Username, res.Status, res.Body)
 	}
+	c.signedIn(p)
 	return c
 }
 
@@ -275,6 +285,7 @@ func (e *Env) APIClient(p *Person) *Client {
 	json.Unmarshal([]byte(res.Body), &out)
 	c.Token = out.Token
 	c.HTTP.Jar = nil
+	c.signedIn(p)
 	return c
 }
 
@@ -305,7 +316,14 @@ func (c *Client) Do(method, path string, body io.Reader, contentType string) Res
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
+	c.scanResponse(method, path, b)
 	return Response{Status: res.StatusCode, Body: string(b), Header: res.Header, Location: res.Header.Get("Location")}
+}
+
+// signedIn records who the client is and what it may see in plaintext.
+func (c *Client) signedIn(p *Person) {
+	c.user = p.Username
+	c.revealClient, c.revealVolunteer = revealKinds(c.E, p)
 }
 
 // Get fetches a page.
