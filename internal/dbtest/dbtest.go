@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"shegong/internal/db"
+	"shegong/internal/leakscan"
+	"shegong/internal/pii"
 )
 
 // EnvPG names the environment variable holding the PostgreSQL DSN for tests.
@@ -148,4 +150,35 @@ func PostgresApp(t testing.TB) (app, owner *db.DB) {
 		t.Fatal(err)
 	}
 	return app, owner
+}
+
+// WatchLeaks registers every plaintext c encrypts as a secret and, at the
+// end of the test, scans d's raw storage for them (the SQLite file with
+// its -wal and -shm, or a pg_dump of the test schema): a store that writes
+// an ID number or phone unencrypted fails the test.
+func WatchLeaks(t testing.TB, d *db.DB, c *pii.Cipher) *leakscan.Registry {
+	t.Helper()
+	reg := leakscan.New()
+	c.Observe(reg.Add)
+	t.Cleanup(func() {
+		var found []leakscan.Finding
+		if d.Dialect == db.Postgres {
+			dump, err := leakscan.DumpPostgresSchema(d.OwnerDSN())
+			if err != nil {
+				t.Errorf("leak scan: %v", err)
+				return
+			}
+			found = reg.Scan("pg_dump of the test schema", dump)
+		} else {
+			p := d.Path()
+			var err error
+			if found, _, err = reg.ScanFiles(p, p+"-wal", p+"-shm"); err != nil {
+				t.Errorf("leak scan: %v", err)
+			}
+		}
+		for _, f := range found {
+			t.Errorf("LEAK: %s", f)
+		}
+	})
+	return reg
 }

@@ -11,7 +11,9 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
+	"os/exec"
 	"sort"
 	"strings"
 	"sync"
@@ -181,6 +183,41 @@ func (r *Registry) ScanBody(place string, body []byte) []Finding {
 		out = append(out, r.Scan(place+" ["+f.Name+"]", b)...)
 	}
 	return out
+}
+
+// DumpPostgresSchema returns a plain pg_dump of the schema named by the
+// DSN's search_path (the whole database without one).
+func DumpPostgresSchema(dsn string) ([]byte, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return nil, err
+	}
+	q := u.Query()
+	schema := q.Get("search_path")
+	keep := url.Values{}
+	if v := q.Get("sslmode"); v != "" {
+		keep.Set("sslmode", v)
+	}
+	u.RawQuery = keep.Encode()
+	env := os.Environ()
+	if u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			env = append(env, "PGPASSWORD="+pw)
+			u.User = url.User(u.User.Username())
+		}
+	}
+	args := []string{"--no-owner", "--no-privileges", "--dbname", u.String()}
+	if schema != "" {
+		args = append(args, "--schema", schema)
+	}
+	cmd := exec.Command("pg_dump", args...)
+	cmd.Env = env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("pg_dump: %v: %s", err, errb.String())
+	}
+	return out.Bytes(), nil
 }
 
 // ScanFiles scans each existing file of paths (missing files are skipped,

@@ -1,11 +1,7 @@
 package testenv
 
 import (
-	"bytes"
 	"fmt"
-	"net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -73,7 +69,7 @@ func countLeakStat(f func()) { LeakStats.mu.Lock(); f(); LeakStats.mu.Unlock() }
 func (e *Env) scanDatabase(t testing.TB) []leakscan.Finding {
 	d := e.Sys.DB
 	if d.Dialect == db.Postgres {
-		dump, err := pgDumpSchema(d.OwnerDSN())
+		dump, err := leakscan.DumpPostgresSchema(d.OwnerDSN())
 		if err != nil {
 			t.Errorf("leak scan: pg_dump: %v", err)
 			return nil
@@ -89,40 +85,6 @@ func (e *Env) scanDatabase(t testing.TB) []leakscan.Finding {
 		f[i].Place = "database file " + filepath.Base(f[i].Place)
 	}
 	return f
-}
-
-// pgDumpSchema dumps the schema named by the DSN's search_path.
-func pgDumpSchema(dsn string) ([]byte, error) {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return nil, err
-	}
-	q := u.Query()
-	schema := q.Get("search_path")
-	keep := url.Values{}
-	if v := q.Get("sslmode"); v != "" {
-		keep.Set("sslmode", v)
-	}
-	u.RawQuery = keep.Encode()
-	env := os.Environ()
-	if u.User != nil {
-		if pw, ok := u.User.Password(); ok {
-			env = append(env, "PGPASSWORD="+pw)
-			u.User = url.User(u.User.Username())
-		}
-	}
-	args := []string{"--no-owner", "--no-privileges", "--dbname", u.String()}
-	if schema != "" {
-		args = append(args, "--schema", schema)
-	}
-	cmd := exec.Command("pg_dump", args...)
-	cmd.Env = env
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("%v: %s", err, errb.String())
-	}
-	return out.Bytes(), nil
 }
 
 // finishLeakScan runs at the test's end, before the system closes.

@@ -11,11 +11,11 @@ import (
 	"time"
 
 	"shegong/internal/app"
-	"shegong/internal/db"
 	"shegong/internal/approval"
 	"shegong/internal/auth"
 	"shegong/internal/authz"
 	"shegong/internal/cases"
+	"shegong/internal/db"
 	"shegong/internal/groups"
 	"shegong/internal/org"
 	"shegong/internal/volunteers"
