@@ -45,6 +45,7 @@ func (l logWriter) Write(p []byte) (int, error) {
 	if len(line) > 160 {
 		line = line[:160] + "…"
 	}
+	countLeakStat(func() { LeakStats.LogLines++ })
 	l.w.add(l.w.reg.Scan("server log line "+strings.TrimSpace(line), p)...)
 	return len(p), nil
 }
@@ -119,12 +120,13 @@ func (e *Env) kindOf(secret string) (client, volunteer bool) {
 
 // scanResponse scans a body sent to c; findings the client's reveal rights
 // cover are dropped.
-func (c *Client) scanResponse(method, path string, body []byte) {
+func (c *Client) scanResponse(method, path string, body []byte) []leakscan.Finding {
 	e := c.E
 	if e.leaks == nil || (c.revealClient && c.revealVolunteer) {
-		return
+		return nil
 	}
 	countLeakStat(func() { LeakStats.Responses++ })
+	var out []leakscan.Finding
 	for _, f := range e.leaks.reg.ScanBody(fmt.Sprintf("%s %s response to %s", method, path, c.who()), body) {
 		if c.revealClient || c.revealVolunteer {
 			isClient, isVolunteer := e.kindOf(f.Secret)
@@ -132,8 +134,9 @@ func (c *Client) scanResponse(method, path string, body []byte) {
 				continue
 			}
 		}
-		e.T.Errorf("LEAK: %s", f)
+		out = append(out, f)
 	}
+	return out
 }
 
 func (c *Client) who() string {

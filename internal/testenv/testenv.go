@@ -316,7 +316,9 @@ func (c *Client) Do(method, path string, body io.Reader, contentType string) Res
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	c.scanResponse(method, path, b)
+	for _, f := range c.scanResponse(method, path, b) {
+		c.E.T.Errorf("LEAK: %s", f)
+	}
 	return Response{Status: res.StatusCode, Body: string(b), Header: res.Header, Location: res.Header.Get("Location")}
 }
 
