@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 
+	"shegong/internal/app"
+	"shegong/internal/authz"
 	"shegong/internal/cases"
 	"shegong/internal/db"
 	"shegong/internal/leakscan"
@@ -104,7 +106,15 @@ func (e *Env) finishLeakScan(t testing.TB) {
 // in plaintext: clients' (cases reveal right) and volunteers' (volunteer
 // reveal right).
 func revealKinds(e *Env, p *Person) (client, volunteer bool) {
-	pr := p.Principal()
+	uid := p.UserID
+	if uid == 0 {
+		// A person known only by user name (demo and statistics fixtures).
+		e.Sys.DB.R.QueryRowContext(e.Ctx, `SELECT id FROM users WHERE username = $1`, p.Username).Scan(&uid)
+	}
+	pr, err := authz.Load(e.Ctx, e.Sys.DB.R, uid, app.Today(e.Clock.Now()))
+	if err != nil {
+		e.T.Fatalf("leak scan: load %s: %v", p.Username, err)
+	}
 	return pr.Can(cases.PermClientReveal), pr.Can(volunteers.PermReveal)
 }
 

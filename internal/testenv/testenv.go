@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -158,11 +159,14 @@ func (e *Env) Org(code, name string) *Org {
 // Platform is the platform organization (id 1).
 func (e *Env) Platform() *Org { return &Org{E: e, ID: 1, Code: "platform"} }
 
+var siteSeq atomic.Int64
+
 // Site creates an active service point of kind centre/project/post.
 func (o *Org) Site(name, kind string) int64 {
 	now := o.E.Clock.Now().UTC()
+	// Codes follow creation order (lists sort by code).
 	return o.E.ID(`INSERT INTO sites (org_id, code, name, kind, status, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, 'active', $5, $5) RETURNING id`, o.ID, fmt.Sprintf("S%d", time.Now().UnixNano()%1e9), name, kind, now)
+		VALUES ($1, $2, $3, $4, 'active', $5, $5) RETURNING id`, o.ID, fmt.Sprintf("S%09d", siteSeq.Add(1)), name, kind, now)
 }
 
 // Dept creates a department of kind admin/service/finance/other.
