@@ -5,6 +5,7 @@
 //	shegong audit verify [--data DIR] [--db DSN]
 //	shegong backup [--data DIR] [--db DSN] [--out FILE]
 //	shegong restore --from FILE [--data DIR] [--db DSN] [--force]
+//	shegong gen --profile NAME [--seed N] [--data DIR] [--db DSN] [--force]
 package main
 
 import (
@@ -49,6 +50,8 @@ func main() {
 		err = backupCmd(ctx, os.Args[2:])
 	case "restore":
 		err = restoreCmd(ctx, os.Args[2:])
+	case "gen":
+		err = genCmd(ctx, os.Args[2:])
 	case "help", "-h", "--help":
 		usage()
 		return
@@ -71,6 +74,7 @@ usage:
   shegong audit verify [--data ./data] [--db DSN]
   shegong backup  [--data ./data] [--db DSN] [--out FILE]
   shegong restore --from FILE [--data ./data] [--db DSN] [--force]
+  shegong gen     --profile small|agency|agency-large|city [--seed 1] [--data ./data] [--db DSN] [--force]
 
 --db takes a postgres:// URL; without it the embedded SQLite file in --data is used.
 Environment: SHEGONG_DB, SHEGONG_DATA and SHEGONG_ADDR set the same defaults.
