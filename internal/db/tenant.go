@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // Row-level security on PostgreSQL. Every table with an org_id column has a
@@ -304,4 +305,20 @@ func (d *DB) RLSBypass(ctx context.Context) (string, error) {
 		return fmt.Sprintf("role %q owns %d tables under row-level security", user, owned), nil
 	}
 	return "", nil
+}
+
+// PgxConn returns the pgx connection under a driver connection handed out
+// by sql.Conn.Raw, after setting on it the organization ctx asks for (so
+// that COPY and other pgx-only calls stay under row-level security).
+func PgxConn(ctx context.Context, dc any) (*pgx.Conn, error) {
+	switch c := dc.(type) {
+	case *tenantConn:
+		if err := c.follow(ctx); err != nil {
+			return nil, err
+		}
+		return c.Conn.(*stdlib.Conn).Conn(), nil
+	case *stdlib.Conn:
+		return c.Conn(), nil
+	}
+	return nil, fmt.Errorf("db: %T is not a PostgreSQL connection", dc)
 }
