@@ -155,3 +155,11 @@ func (c *Client) who() string {
 	}
 	return c.user
 }
+
+// LeakSummary says what the leak scans of this test process read.
+func LeakSummary() string {
+	LeakStats.mu.Lock()
+	defer LeakStats.mu.Unlock()
+	return fmt.Sprintf("leak scans: %d responses to roles without reveal rights, %d server log lines, %d raw databases (%d secrets registered in all), no plaintext found unless reported above",
+		LeakStats.Responses, LeakStats.LogLines, LeakStats.DBScans, LeakStats.Secrets)
+}
