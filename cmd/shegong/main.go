@@ -94,6 +94,7 @@ func commonFlags(fs *flag.FlagSet) *server.Config {
 	fs.StringVar(&cfg.DataDir, "data", envOr("SHEGONG_DATA", "data"), "data folder")
 	cfg.Key = os.Getenv("SHEGONG_KEY")
 	fs.StringVar(&cfg.DSN, "db", os.Getenv("SHEGONG_DB"), "database: postgres:// URL or SQLite file (default DATA/shegong.db)")
+	fs.StringVar(&cfg.DBOwner, "db-owner", os.Getenv("SHEGONG_DB_OWNER"), "PostgreSQL: URL of the role owning the tables (migrations, backup, restore); --db is then the application's role, held by row-level security")
 	return cfg
 }
 
@@ -115,13 +116,14 @@ func serve(ctx context.Context, args []string) error {
 	slog.SetDefault(log)
 	cfg.Log = log
 	cfg.SecureCookies = *secure
+	cfg.DBMode = db.ModeDeny // a request without an organization sees none
 	start := time.Now()
 	sys, err := server.Build(ctx, *cfg)
 	if err != nil {
 		return err
 	}
 	defer sys.Close()
-	if err := bootstrap(ctx, sys, *withDemo); err != nil {
+	if err := bootstrap(db.System(ctx), sys, *withDemo); err != nil {
 		return err
 	}
 	srv := &http.Server{
@@ -245,6 +247,9 @@ func backupCmd(ctx context.Context, args []string) error {
 	out := fs.String("out", "", "backup file (default DATA/backups/shegong-YYYYMMDD-HHMMSS.db, .dump on PostgreSQL)")
 	fs.Parse(args)
 	dsn := cfg.DatabaseDSN()
+	if cfg.DBOwner != "" {
+		dsn = cfg.DBOwner
+	}
 	if !db.IsPostgres(dsn) {
 		if _, err := os.Stat(dsn); err != nil {
 			return fmt.Errorf("no database to back up: %w", err)
@@ -275,7 +280,11 @@ func restoreCmd(ctx context.Context, args []string) error {
 	if *from == "" {
 		return errors.New("restore needs --from FILE")
 	}
-	res, err := backup.Restore(ctx, backup.RestoreOptions{From: *from, DSN: cfg.DatabaseDSN(),
+	dsn := cfg.DatabaseDSN()
+	if cfg.DBOwner != "" {
+		dsn = cfg.DBOwner
+	}
+	res, err := backup.Restore(ctx, backup.RestoreOptions{From: *from, DSN: dsn,
 		DataDir: cfg.DataFolder(), Force: *force, Now: time.Now})
 	for _, s := range res.Steps {
 		fmt.Println(s)

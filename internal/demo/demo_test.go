@@ -31,7 +31,7 @@ func TestDemoLoadsOnceAndEveryRoleSignsIn(t *testing.T) {
 			t.Fatalf("second load: %v %v", again, err)
 		}
 		// The seed's shape: 8/4/4/4/8 front-line staff, 28 in all.
-		rows, err := e.Sys.DB.R.Query(`SELECT s.code, COUNT(*) FROM staff_assignments a JOIN sites s ON s.org_id = a.org_id AND s.id = a.site_id
+		rows, err := e.Sys.DB.R.QueryContext(e.Ctx, `SELECT s.code, COUNT(*) FROM staff_assignments a JOIN sites s ON s.org_id = a.org_id AND s.id = a.site_id
 			GROUP BY s.code ORDER BY s.code`)
 		if err != nil {
 			t.Fatal(err)
@@ -117,7 +117,7 @@ func checkRecords(t *testing.T, e *testenv.Env) {
 	count := func(q string, args ...any) int {
 		t.Helper()
 		var n int64
-		if err := e.Sys.DB.R.QueryRow(q, args...).Scan(&n); err != nil {
+		if err := e.Sys.DB.R.QueryRowContext(e.Ctx, q, args...).Scan(&n); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 		return int(n)
@@ -139,7 +139,7 @@ func checkRecords(t *testing.T, e *testenv.Env) {
 	}
 
 	var org int64
-	e.Sys.DB.R.QueryRow(`SELECT id FROM organizations WHERE code = $1`, demo.Code).Scan(&org)
+	e.Sys.DB.R.QueryRowContext(e.Ctx, `SELECT id FROM organizations WHERE code = $1`, demo.Code).Scan(&org)
 	f := groups.CountFilter{OrgID: org}
 	ctx, q := e.Ctx, e.Sys.DB.R
 	figure := func(name string, fn func(context.Context, db.Querier, groups.CountFilter, app.Date, app.Date) (int, error), lo, hi int) {

@@ -230,7 +230,7 @@ func (s *Server) guard(rt Route, h http.Handler) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		r = r.WithContext(authz.With(r.Context(), p))
+		r = r.WithContext(authz.With(tenantContext(r.Context(), p), p))
 		if p.Stage != auth.StageDone && !rt.SecondStep {
 			if rt.IsAPI() {
 				s.writeError(w, r, app.Errorf(app.EUnauthorized, "请先完成动态验证码验证"))
@@ -279,3 +279,14 @@ func (s *Server) today() app.Date { return app.Today(s.Now()) }
 
 // ctxPrincipal returns the signed-in principal of r.
 func principalOf(r *http.Request) *authz.Principal { return authz.From(r.Context()) }
+
+// tenantContext marks ctx with the organization whose rows the request may
+// touch (row-level security on PostgreSQL): the principal's own, or every
+// organization for a platform operator, whose pages are aggregates over the
+// agencies the platform hosts.
+func tenantContext(ctx context.Context, p *authz.Principal) context.Context {
+	if p.IsPlatform() {
+		return db.AllOrgs(ctx)
+	}
+	return db.WithOrg(ctx, p.OrgID)
+}
