@@ -5,6 +5,7 @@
 //	shegong audit verify [--data DIR] [--db DSN]
 //	shegong backup [--data DIR] [--db DSN] [--out FILE]
 //	shegong restore --from FILE [--data DIR] [--db DSN] [--force]
+//	shegong load [--data DIR] [--db DSN] [--users N] [--duration D] [--rate R]
 package main
 
 import (
@@ -49,6 +50,8 @@ func main() {
 		err = backupCmd(ctx, os.Args[2:])
 	case "restore":
 		err = restoreCmd(ctx, os.Args[2:])
+	case "load":
+		err = loadCmd(ctx, os.Args[2:])
 	case "help", "-h", "--help":
 		usage()
 		return
