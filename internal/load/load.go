@@ -316,10 +316,10 @@ type targeter struct {
 
 	mu    sync.Mutex
 	seq   uint64
-	deck  []string            // kinds, weight times each
-	can   map[string][]*user  // who can do each kind
-	next_ map[string]int      // round robin per kind
-	slots atomic.Int64        // volunteer time slots handed out
+	deck  []string           // kinds, weight times each
+	can   map[string][]*user // who can do each kind
+	next_ map[string]int     // round robin per kind
+	slots atomic.Int64       // volunteer time slots handed out
 	paths map[string]*regexp.Regexp
 }
 
