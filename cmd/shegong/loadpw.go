@@ -1,6 +1,6 @@
 package main
 
-import "shegong/internal/demo"
+import "shegong/internal/gen"
 
 // defaultLoadPassword is the password of the generated accounts.
-const defaultLoadPassword = demo.Password
+const defaultLoadPassword = gen.Password

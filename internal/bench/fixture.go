@@ -28,6 +28,7 @@ import (
 
 	"shegong/internal/app"
 	"shegong/internal/db"
+	"shegong/internal/gen"
 	"shegong/internal/server"
 	"shegong/internal/stats"
 )
@@ -106,9 +107,10 @@ func Open(ctx context.Context, dir string) (*Fixture, error) {
 		return nil, err
 	}
 	f := &Fixture{Sys: sys, Now: now, Password: os.Getenv(EnvPassword)}
+	var rep *gen.Report
 	if !existing {
 		f.Generated = true
-		if err := generate(ctx, sys, now); err != nil {
+		if rep, err = generate(ctx, sys, now); err != nil {
 			sys.Close()
 			return nil, fmt.Errorf("bench: generate: %w", err)
 		}
@@ -120,7 +122,30 @@ func Open(ctx context.Context, dir string) (*Fixture, error) {
 		sys.Close()
 		return nil, err
 	}
+	if rep != nil {
+		f.useReport(ctx, rep)
+	}
 	return f, nil
+}
+
+// useReport takes the generator's own samples: a worker supervised by a
+// supervisor of exactly 20, the case with 200 follow-ups, the archive
+// check's centre and month and the quarter's service point.
+func (f *Fixture) useReport(ctx context.Context, r *gen.Report) {
+	f.OrgID = r.OrgIDs[0]
+	f.Worker, f.Supervisor, f.Head = r.Worker.Username, r.Supervisor.Username, r.CentreHead.Username
+	f.Director, f.Admin = r.Director.Username, r.Admin.Username
+	f.Supervisee = 20
+	if r.Case200 != 0 {
+		f.CaseID, f.CaseReader, f.Followups = r.Case200, r.Worker.Username, 200
+	}
+	if r.ArchiveSite != 0 {
+		f.ArchiveSite, f.ArchiveMonth = r.ArchiveSite, r.ArchiveMonth
+		f.HeadSiteID = r.ArchiveSite
+	}
+	if r.QuarterSite != 0 {
+		f.QuarterSite = r.QuarterSite
+	}
 }
 
 // Close releases the database.
