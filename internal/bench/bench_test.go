@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"shegong/internal/app"
 	"shegong/internal/authz"
@@ -174,18 +175,24 @@ func BenchmarkStats(b *testing.B) {
 		period stats.Period
 	}{{"OrgYear", 0, f.Year}, {"SiteQuarter", f.QuarterSite, f.Quarter}} {
 		b.Run(c.name+"/service", func(b *testing.B) {
+			cpu, ops := CPUTime(), 0
 			for b.Loop() {
+				ops++
 				if _, err := f.Sys.Stats.Report(ctx, p, stats.Query{Period: c.period, SiteID: c.site}); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, cpu, ops)
 		})
 		b.Run(c.name+"/handsql", func(b *testing.B) {
+			cpu, ops := CPUTime(), 0
 			for b.Loop() {
+				ops++
 				if _, err := HandReport(ctx, f.DB().R, f.OrgID, c.site, c.period.From, c.period.To); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, cpu, ops)
 		})
 	}
 }
@@ -198,13 +205,16 @@ func BenchmarkPage(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			s := login(b, f, c.user)
 			var size int
+			cpu, ops := CPUTime(), 0
 			for b.Loop() {
+				ops++
 				code, body := s.Get(c.path)
 				if code != http.StatusOK {
 					b.Fatalf("GET %s: %d", c.path, code)
 				}
 				size = len(body)
 			}
+			reportCPU(b, cpu, ops)
 			b.ReportMetric(float64(size), "page-bytes")
 		})
 	}
@@ -222,7 +232,9 @@ func BenchmarkExport(b *testing.B) {
 			b.Fatal(err)
 		}
 		var heap, total float64
+		cpu, ops := CPUTime(), 0
 		for b.Loop() {
+			ops++
 			m := StartPeakMemory()
 			cw := &countWriter{}
 			if code := s.Stream("/clients?format=xlsx", cw); code != http.StatusOK || cw.n == 0 {
@@ -231,6 +243,7 @@ func BenchmarkExport(b *testing.B) {
 			h, t := m.Stop()
 			heap, total = max(heap, h), max(total, t)
 		}
+		reportCPU(b, cpu, ops)
 		b.ReportMetric(float64(rows), "rows")
 		b.ReportMetric(heap, "peak-heap-MB")
 		b.ReportMetric(total, "peak-go-MB")
@@ -241,7 +254,9 @@ func BenchmarkExport(b *testing.B) {
 			{Header: "状态"}, {Header: "次数"}, {Header: "备注"}}
 		date := app.Today(f.Now).Time()
 		var heap, total float64
+		cpu, ops := CPUTime(), 0
 		for b.Loop() {
+			ops++
 			m := StartPeakMemory()
 			src := func(yield func([]any) error) error {
 				row := make([]any, len(cols))
@@ -260,6 +275,7 @@ func BenchmarkExport(b *testing.B) {
 			h, t := m.Stop()
 			heap, total = max(heap, h), max(total, t)
 		}
+		reportCPU(b, cpu, ops)
 		b.ReportMetric(float64(n), "rows")
 		b.ReportMetric(heap, "peak-heap-MB")
 		b.ReportMetric(total, "peak-go-MB")
@@ -286,7 +302,10 @@ func BenchmarkImportClients(b *testing.B) {
 	const perFile = 9999
 	var heap, total float64
 	run := 0
+	var cpu time.Duration
+	ops := 0
 	for b.Loop() {
+		ops++
 		run++
 		b.StopTimer()
 		var before int64
@@ -295,6 +314,7 @@ func BenchmarkImportClients(b *testing.B) {
 		}
 		files := importFiles(b, n, perFile, siteName, run)
 		b.StartTimer()
+		c0 := CPUTime()
 		m := StartPeakMemory()
 		imported := 0
 		for i, file := range files {
@@ -314,6 +334,7 @@ func BenchmarkImportClients(b *testing.B) {
 		h, t := m.Stop()
 		heap, total = max(heap, h), max(total, t)
 		b.StopTimer()
+		cpu += CPUTime() - c0
 		if imported != n {
 			b.Fatalf("imported %d of %d", imported, n)
 		}
@@ -321,6 +342,9 @@ func BenchmarkImportClients(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
+	}
+	if ops > 0 {
+		b.ReportMetric(float64(cpu)/float64(ops)/1e6, "cpu-ms/op")
 	}
 	b.ReportMetric(float64(n), "rows")
 	b.ReportMetric(heap, "peak-heap-MB")
@@ -357,4 +381,33 @@ func importFiles(tb testing.TB, n, perFile int, site string, run int) [][]byte {
 		files = append(files, buf.Bytes())
 	}
 	return files
+}
+
+// BenchmarkStatsFigure times each figure of the organization-year report
+// alone (the statistics service counts them one query each), to show
+// where a report's time goes.
+func BenchmarkStatsFigure(b *testing.B) {
+	f := fixture(b)
+	ctx := context.Background()
+	scope := stats.Scope{OrgID: f.OrgID}
+	for _, fig := range stats.Figures {
+		b.Run(fig.Key, func(b *testing.B) {
+			cpu, ops := CPUTime(), 0
+			for b.Loop() {
+				ops++
+				if _, err := fig.Count(ctx, f.DB().R, scope, f.Year.From, f.Year.To); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportCPU(b, cpu, ops)
+		})
+	}
+}
+
+// reportCPU reports the process's CPU time per operation next to the wall
+// time (see CPUTime).
+func reportCPU(b *testing.B, start time.Duration, ops int) {
+	if ops > 0 {
+		b.ReportMetric(float64(CPUTime()-start)/float64(ops)/1e6, "cpu-ms/op")
+	}
 }
