@@ -53,13 +53,13 @@ type Fixture struct {
 	Generated bool
 
 	Worker     string // a front-line worker with the most live cases
-	Supervisor string // the supervisor with the most supervisees
+	Supervisor string // a supervisor of (nearest) 20 supervisees
 	Supervisee int    // how many
 	Head       string // a centre head
 	HeadSiteID int64  // that head's service point
 	Director   string // organization-wide reader
 	Admin      string // organization administrator
-	CaseID     int64  // the case with the most follow-ups
+	CaseID     int64  // a case with (nearest) 200 follow-ups
 	CaseReader string // who may open it (its worker)
 	Followups  int    // its follow-ups
 
@@ -188,12 +188,12 @@ func (f *Fixture) discover(ctx context.Context) error {
 	if f.Admin, err = role("org_admin"); err != nil {
 		return fmt.Errorf("admin: %w", err)
 	}
-	// The supervisor with the most current supervisees.
+	// The supervisor whose number of supervisees is nearest 20.
 	if err := f.one(ctx, []any{&f.Supervisor, &f.Supervisee}, `SELECT u.username, COUNT(*) FROM supervisor_links l
 		JOIN staff s ON s.org_id = l.org_id AND s.id = l.supervisor_id
 		JOIN users u ON u.org_id = s.org_id AND u.id = s.user_id
 		WHERE l.org_id = $1 AND l.start_date <= $2 AND (l.end_date IS NULL OR l.end_date >= $2) AND u.status = 'active'
-		GROUP BY u.id, u.username ORDER BY COUNT(*) DESC, u.id LIMIT 1`, org, today); err != nil {
+		GROUP BY u.id, u.username ORDER BY ABS(COUNT(*) - 20), u.id LIMIT 1`, org, today); err != nil {
 		return fmt.Errorf("supervisor: %w", err)
 	}
 	// The worker with the most live cases.
@@ -214,9 +214,9 @@ func (f *Fixture) discover(ctx context.Context) error {
 		ORDER BY (SELECT COUNT(*) FROM cases c WHERE c.org_id = a.org_id AND c.site_id = a.site_id) DESC, u.id LIMIT 1`, org, today); err != nil {
 		return fmt.Errorf("centre head: %w", err)
 	}
-	// The case with the most follow-ups, opened by its worker.
+	// The case whose number of follow-ups is nearest 200, opened by its worker.
 	if err := f.one(ctx, []any{&f.CaseID, &f.Followups}, `SELECT case_id, COUNT(*) FROM case_followups WHERE org_id = $1
-		GROUP BY case_id ORDER BY COUNT(*) DESC, case_id LIMIT 1`, org); err != nil {
+		GROUP BY case_id ORDER BY ABS(COUNT(*) - 200), case_id LIMIT 1`, org); err != nil {
 		return fmt.Errorf("case: %w", err)
 	}
 	if err := f.one(ctx, []any{&f.CaseReader}, `SELECT COALESCE(u.username, '') FROM cases c
