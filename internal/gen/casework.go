@@ -263,6 +263,9 @@ func (o *og) pickSamples() {
 	o.samples.head = Sample{Role: "centre_head", Username: best.site.head.username, UserID: best.site.head.user,
 		StaffID: best.site.head.staff}
 	o.samples.site = best.site.id
+	if best.site.kind != "centre" { // the archive check is a centre's
+		o.samples.site = o.sites[0].id
+	}
 	if long != nil {
 		long.followups = -200 // marks the case; writeFollowups gives it exactly 200
 	}

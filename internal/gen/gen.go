@@ -120,7 +120,7 @@ func Run(ctx context.Context, d *db.DB, c *pii.Cipher, p Profile, seed int64, no
 // Empty reports whether d holds no agency yet.
 func Empty(ctx context.Context, d *db.DB) (bool, error) {
 	var n int
-	err := d.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM organizations WHERE kind = 'agency'`).Scan(&n)
+	err := d.W.QueryRowContext(ctx, `SELECT COUNT(*) FROM organizations WHERE kind = 'agency'`).Scan(&n)
 	return n == 0, err
 }
 
@@ -133,14 +133,12 @@ func RunWith(ctx context.Context, d *db.DB, c *pii.Cipher, p Profile, seed int64
 	if progress == nil {
 		progress = io.Discard
 	}
-	if !o.Force {
-		empty, err := Empty(ctx, d)
-		if err != nil {
-			return rep, err
-		}
-		if !empty {
-			return rep, fmt.Errorf("gen: the database already holds organizations; use --force to add more")
-		}
+	empty, err := Empty(ctx, d)
+	if err != nil {
+		return rep, err
+	}
+	if !empty && !o.Force {
+		return rep, fmt.Errorf("gen: the database already holds organizations; use --force to add more")
 	}
 	start := time.Now()
 	hash, err := auth.HashPassword(Password)
@@ -148,11 +146,12 @@ func RunWith(ctx context.Context, d *db.DB, c *pii.Cipher, p Profile, seed int64
 		return rep, err
 	}
 	g := &run{ctx: ctx, d: d, cipher: c, p: p, seed: seed, now: now.UTC(), hash: hash, log: progress,
-		next: map[*table]int64{}, cnt: &counter{rows: map[string]int64{}, dur: map[string]time.Duration{}}, opt: o}
+		next: map[*table]int64{}, cnt: &counter{rows: map[string]int64{}, dur: map[string]time.Duration{}}, opt: o,
+		empty: empty}
 	g.today = dayOf(now.In(app.Local))
 	for _, t := range idTables {
 		var m sql.NullInt64
-		if err := d.R.QueryRowContext(ctx, `SELECT MAX(id) FROM `+t.name).Scan(&m); err != nil {
+		if err := d.W.QueryRowContext(ctx, `SELECT MAX(id) FROM `+t.name).Scan(&m); err != nil {
 			return rep, fmt.Errorf("gen: max id of %s: %w", t.name, err)
 		}
 		g.next[t] = m.Int64 + 1
@@ -199,6 +198,7 @@ type run struct {
 	hash   string
 	log    io.Writer
 	opt    Options
+	empty  bool // no agency before: a failed load may be thrown away
 	next   map[*table]int64
 	cnt    *counter
 	orgIDs []int64
@@ -221,6 +221,9 @@ func (g *run) logf(format string, args ...any) {
 	fmt.Fprintf(g.log, "gen: "+format+"\n", args...)
 }
 
+// dropIndexes builds secondary indexes after a large SQLite load.
+var dropIndexes = true
+
 // bulkIndexes are the tables whose secondary indexes a large SQLite load
 // builds after the rows are in.
 var bulkIndexes = []string{"clients", "cases", "case_goals", "case_followups", "case_events", "group_members",
@@ -235,8 +238,8 @@ func (g *run) sqlite() error {
 	}
 	defer conn.Close()
 	fast := !g.opt.Safe && g.p.Rows() > 200_000
-	pragmas := []string{"PRAGMA cache_size = -262144", "PRAGMA temp_store = MEMORY"}
-	restore := []string{"PRAGMA cache_size = -2000", "PRAGMA temp_store = DEFAULT"}
+	pragmas := []string{"PRAGMA cache_size = -262144", "PRAGMA temp_store = MEMORY", "PRAGMA threads = 2"}
+	restore := []string{"PRAGMA cache_size = -2000", "PRAGMA temp_store = DEFAULT", "PRAGMA threads = 0"}
 	if fast {
 		pragmas = append(pragmas, "PRAGMA foreign_keys = OFF", "PRAGMA synchronous = OFF")
 		restore = append(restore, "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL")
@@ -251,10 +254,25 @@ func (g *run) sqlite() error {
 			conn.ExecContext(context.Background(), q)
 		}
 	}()
+	// Into a database without agencies, a large load writes the pages once,
+	// without the write-ahead log (a failed load leaves a file to throw
+	// away); the log is back on afterwards. The switch needs the only
+	// connection; when another is open the load keeps the log.
+	if fast && g.empty {
+		var mode string
+		if err := conn.QueryRowContext(ctx, "PRAGMA journal_mode = OFF").Scan(&mode); err == nil && mode == "off" {
+			defer func() {
+				if err := conn.QueryRowContext(context.Background(), "PRAGMA journal_mode = WAL").Scan(&mode); err != nil || mode != "wal" {
+					g.logf("could not turn the write-ahead log back on (%s, %v): reopen the database", mode, err)
+				}
+			}()
+			g.logf("loading without the write-ahead log")
+		}
+	}
 	// Secondary indexes are dropped and built again from their own stored
 	// definitions, which is faster than keeping them up to date row by row.
 	var indexes []string
-	if fast {
+	if fast && dropIndexes {
 		var names []string
 		for _, t := range bulkIndexes {
 			rows, err := conn.QueryContext(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`, t)
@@ -284,7 +302,7 @@ func (g *run) sqlite() error {
 		if err != nil {
 			return err
 		}
-		s := newSQLiteSink(ctx, tx, g.cnt)
+		s := newSQLiteSink(ctx, tx, g.cnt, !fast)
 		err = g.org(s, part, k)
 		if err == nil {
 			err = s.flush()
@@ -308,11 +326,6 @@ func (g *run) sqlite() error {
 		}
 		g.cnt.add(&table{name: "(indexes)"}, 0, time.Since(start))
 		g.logf("indexes built in %s", time.Since(start).Round(time.Millisecond))
-	}
-	if fast {
-		if _, err := conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
-			return err
-		}
 	}
 	return nil
 }

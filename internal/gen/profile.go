@@ -35,9 +35,9 @@ var Profiles = map[string]Profile{
 		Groups: 20, Sessions: 120, Attendance: 1000, Activities: 100, Volunteers: 80, Services: 600, Years: 2},
 	// A 30-staff agency over one year, at the magnitudes of the 2017 annual
 	// summary (25 cases opened, 46 groups, 276 sessions, 123 activities, 560
-	// volunteer services) plus the cases still running from earlier years.
-	"agency": {Name: "agency", Orgs: 1, Sites: 5, Staff: 30, Clients: 220, Cases: 240, Followups: 3000,
-		Groups: 46, Sessions: 276, Attendance: 2600, Activities: 123, Volunteers: 150, Services: 560, Years: 1},
+	// volunteer services).
+	"agency": {Name: "agency", Orgs: 1, Sites: 5, Staff: 30, Clients: 150, Cases: 32, Followups: 500,
+		Groups: 46, Sessions: 276, Attendance: 2200, Activities: 123, Volunteers: 150, Services: 560, Years: 1},
 	// The largest single agency on SQLite (issue 5).
 	"agency-large": {Name: "agency-large", Orgs: 1, Sites: 60, Staff: 600, Clients: 100_000, Cases: 150_000,
 		Followups: 3_000_000, Groups: 30_000, Sessions: 300_000, Attendance: 3_000_000, Activities: 60_000,

@@ -62,17 +62,20 @@ type sqliteSink struct {
 	tx    *sql.Tx
 	c     *counter
 	buf   map[*table][]any
-	stmts map[*table]*sql.Stmt
+	stmts map[stmtKey]*sql.Stmt
 	order []*table // tables with buffered rows
 	days  map[day]string
+	// ordered writes parents before children (foreign keys are checked).
+	ordered bool
 }
 
 const sqliteMaxVars = 32766
 
 func batchRows(t *table) int { return min(1000, sqliteMaxVars/len(t.cols)) }
 
-func newSQLiteSink(ctx context.Context, tx *sql.Tx, c *counter) *sqliteSink {
-	return &sqliteSink{ctx: ctx, tx: tx, c: c, buf: map[*table][]any{}, stmts: map[*table]*sql.Stmt{}, days: map[day]string{}}
+func newSQLiteSink(ctx context.Context, tx *sql.Tx, c *counter, ordered bool) *sqliteSink {
+	return &sqliteSink{ctx: ctx, tx: tx, c: c, buf: map[*table][]any{}, stmts: map[stmtKey]*sql.Stmt{}, days: map[day]string{},
+		ordered: ordered}
 }
 
 func insertSQL(t *table, rows int) string {
@@ -111,6 +114,9 @@ func (s *sqliteSink) put(t *table, vals ...any) error {
 	}
 	s.buf[t] = b
 	if len(b) >= batchRows(t)*len(t.cols) {
+		if !s.ordered {
+			return s.write(t)
+		}
 		return s.flushUpTo(t)
 	}
 	return nil
@@ -135,23 +141,18 @@ func (s *sqliteSink) write(t *table) error {
 	}
 	start := time.Now()
 	n := len(b) / len(t.cols)
-	full := batchRows(t)
+	// Full batches, then the rest in power-of-two chunks, so that every
+	// statement is prepared once (parsing a long VALUES list is costly).
 	for len(b) > 0 {
-		rows := min(full, len(b)/len(t.cols))
-		var err error
-		if rows == full {
-			st := s.stmts[t]
-			if st == nil {
-				if st, err = s.tx.PrepareContext(s.ctx, insertSQL(t, full)); err != nil {
-					return fmt.Errorf("gen: prepare %s: %w", t.name, err)
-				}
-				s.stmts[t] = st
-			}
-			_, err = st.ExecContext(s.ctx, b[:rows*len(t.cols)]...)
-		} else {
-			_, err = s.tx.ExecContext(s.ctx, insertSQL(t, rows), b[:rows*len(t.cols)]...)
+		rows := min(batchRows(t), len(b)/len(t.cols))
+		if rows < batchRows(t) {
+			rows = 1 << (bitsLen(rows) - 1) // the largest power of two that fits
 		}
+		st, err := s.stmt(t, rows)
 		if err != nil {
+			return err
+		}
+		if _, err := st.ExecContext(s.ctx, b[:rows*len(t.cols)]...); err != nil {
 			return fmt.Errorf("gen: insert %s: %w", t.name, err)
 		}
 		b = b[rows*len(t.cols):]
@@ -159,6 +160,32 @@ func (s *sqliteSink) write(t *table) error {
 	s.buf[t] = s.buf[t][:0]
 	s.c.add(t, n, time.Since(start))
 	return nil
+}
+
+func bitsLen(n int) int {
+	l := 0
+	for ; n > 0; n >>= 1 {
+		l++
+	}
+	return l
+}
+
+type stmtKey struct {
+	t    *table
+	rows int
+}
+
+func (s *sqliteSink) stmt(t *table, rows int) (*sql.Stmt, error) {
+	k := stmtKey{t, rows}
+	if st := s.stmts[k]; st != nil {
+		return st, nil
+	}
+	st, err := s.tx.PrepareContext(s.ctx, insertSQL(t, rows))
+	if err != nil {
+		return nil, fmt.Errorf("gen: prepare %s: %w", t.name, err)
+	}
+	s.stmts[k] = st
+	return st, nil
 }
 
 func (s *sqliteSink) flush() error {
