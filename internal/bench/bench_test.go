@@ -14,6 +14,7 @@ import (
 
 	"shegong/internal/app"
 	"shegong/internal/authz"
+	"shegong/internal/dbtest"
 	"shegong/internal/export"
 	"shegong/internal/stats"
 )
@@ -98,7 +99,19 @@ func serviceFigures(tb testing.TB, r *stats.Report) Hand {
 // are compared with counts the same numbers as the service, for the
 // organization-year and the service point-quarter.
 func TestHandSQLMatchesService(t *testing.T) {
-	f := fixture(t)
+	t.Run("sqlite", func(t *testing.T) { handSQLMatches(t, fixture(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		dsn := dbtest.PostgresDSN(t)
+		f, err := OpenFresh(context.Background(), t.TempDir(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		handSQLMatches(t, f)
+	})
+}
+
+func handSQLMatches(t *testing.T, f *Fixture) {
 	svc := f.Sys.Stats
 	p := principal(t, f, f.Director)
 	for _, c := range []struct {

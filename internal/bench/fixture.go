@@ -96,10 +96,20 @@ func Config() (cfg server.Config, ok bool) {
 // SQLite database in dir filled with the small profile.
 func Open(ctx context.Context, dir string) (*Fixture, error) {
 	cfg, existing := Config()
-	now := time.Now()
 	if !existing {
 		cfg = server.Config{DataDir: dir}
 	}
+	return open(ctx, cfg, existing)
+}
+
+// OpenFresh generates the small profile into dsn (an empty PostgreSQL
+// schema, or "" for SQLite in dir) and builds the system on it.
+func OpenFresh(ctx context.Context, dir, dsn string) (*Fixture, error) {
+	return open(ctx, server.Config{DataDir: dir, DSN: dsn}, false)
+}
+
+func open(ctx context.Context, cfg server.Config, existing bool) (*Fixture, error) {
+	now := time.Now()
 	cfg.Now = func() time.Time { return now }
 	cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	sys, err := server.Build(ctx, cfg)
