@@ -6,6 +6,7 @@
 //	shegong audit purge [--keep-months 36] [--dry-run] [--data DIR] [--db DSN]
 //	shegong backup [--data DIR] [--db DSN] [--out FILE]
 //	shegong restore --from FILE [--data DIR] [--db DSN] [--force]
+//	shegong load [--data DIR] [--db DSN] [--users N] [--duration D] [--rate R]
 //	shegong gen --profile NAME [--seed N] [--data DIR] [--db DSN] [--force]
 package main
 
@@ -56,6 +57,8 @@ func main() {
 		err = backupCmd(ctx, os.Args[2:])
 	case "restore":
 		err = restoreCmd(ctx, os.Args[2:])
+	case "load":
+		err = loadCmd(ctx, os.Args[2:])
 	case "gen":
 		err = genCmd(ctx, os.Args[2:])
 	case "help", "-h", "--help":
@@ -82,6 +85,7 @@ usage:
   shegong backup  [--data ./data] [--db DSN] [--out FILE]
   shegong restore --from FILE [--data ./data] [--db DSN] [--force]
   shegong gen     --profile small|agency|agency-large|city [--seed 1] [--data ./data] [--db DSN] [--force]
+  shegong load    [--data ./data] [--db DSN] [--users 50] [--duration 60s] [--rate 0] [--json]
 
 --db takes a postgres:// URL; without it the embedded SQLite file in --data is used.
 Environment: SHEGONG_DB, SHEGONG_DATA and SHEGONG_ADDR set the same defaults.
