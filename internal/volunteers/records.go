@@ -337,7 +337,7 @@ func exportedError(r *ServiceRecord) error {
 const sqlUpdateRecord = `UPDATE volunteer_services SET volunteer_id = $3, site_id = $4, team_id = $5, activity_id = $6,
 	activity_name = $7, place = $8, service_date = $9, start_min = $10, end_min = $11, late_min = $12, early_min = $13,
 	minutes = $14, content = $15, people_served = $16, lead_name = $17, lead_phone = $18, note = $19, updated_at = $20,
-	version = version + 1 WHERE org_id = $1 AND id = $2`
+	version = version + 1 WHERE org_id = $1 AND id = $2 AND version = $21`
 
 // UpdateRecord edits a service record not yet exported to i志愿.
 func (s *Service) UpdateRecord(ctx context.Context, p *authz.Principal, id int64, in RecordInput) (*ServiceRecord, error) {
@@ -367,10 +367,18 @@ func (s *Service) UpdateRecord(ctx context.Context, p *authz.Principal, id int64
 		if err := s.checkOverlap(ctx, tx, p.OrgID, in.VolunteerID, id, in.Date, t); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, sqlUpdateRecord, p.OrgID, id, in.VolunteerID, in.SiteID, nullID(in.TeamID),
+		// Guarded by the version read above (on PostgreSQL another edit may
+		// commit in between).
+		res, err := tx.ExecContext(ctx, sqlUpdateRecord, p.OrgID, id, in.VolunteerID, in.SiteID, nullID(in.TeamID),
 			nullID(in.ActivityID), in.ActivityName, in.Place, in.Date, t.start, t.end, in.LateMinutes, in.EarlyMinutes,
-			t.minutes, in.Content, in.PeopleServed, in.LeadName, in.LeadPhone, in.Note, s.Now().UTC()); err != nil {
+			t.minutes, in.Content, in.PeopleServed, in.LeadName, in.LeadPhone, in.Note, s.Now().UTC(), cur.Version)
+		if err != nil {
 			return fmt.Errorf("volunteers: update service record: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("volunteers: update service record: %w", err)
+		} else if n != 1 {
+			return app.Errorf(app.EConflict, "该服务记录已被他人修改，请刷新后重新编辑")
 		}
 		return s.writeAudit(ctx, tx, p, "volunteer_service.update", "volunteer_service", id,
 			fmt.Sprintf("%s %s %s–%s %s", vol.No, in.Date, FormatClock(t.start), FormatClock(t.end), in.ActivityName))

@@ -14,6 +14,7 @@ import (
 	"shegong/internal/authz"
 	"shegong/internal/db"
 	"shegong/internal/pii"
+	"shegong/internal/seqno"
 )
 
 // Service is the volunteer service; the HTML pages and the JSON API both
@@ -93,16 +94,7 @@ func siteObj(orgID, siteID int64) authz.Obj {
 
 // nextNumber takes the next gap-free number of kind for year inside tx.
 func nextNumber(ctx context.Context, tx *sql.Tx, orgID int64, kind string, year int) (int, error) {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO volunteer_counters (org_id, kind, year, last_no) VALUES ($1, $2, $3, 0)
-		ON CONFLICT (org_id, kind, year) DO NOTHING`, orgID, kind, year); err != nil {
-		return 0, fmt.Errorf("volunteers: counter: %w", err)
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `UPDATE volunteer_counters SET last_no = last_no + 1
-		WHERE org_id = $1 AND kind = $2 AND year = $3 RETURNING last_no`, orgID, kind, year).Scan(&n); err != nil {
-		return 0, fmt.Errorf("volunteers: counter: %w", err)
-	}
-	return n, nil
+	return seqno.Next(ctx, tx, seqno.Key{OrgID: orgID, Kind: kind, Year: year})
 }
 
 // writeAudit records an action of p in tx.
