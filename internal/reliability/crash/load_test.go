@@ -89,6 +89,13 @@ func (l *ledger) ackedCount() int {
 	return l.acked
 }
 
+// everyKind reports whether each kind of write has been acknowledged.
+func (l *ledger) everyKind() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.followups) > 0 && len(l.requests) > 0 && len(l.decisions) > 0 && len(l.sessions) > 0 && len(l.services) > 0
+}
+
 func (l *ledger) lost(kind, marker string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -264,9 +264,11 @@ func launch(t testing.TB, g target, demo bool) (*server, error) {
 				continue
 			}
 			return nil, lastErr
-		case <-time.After(3 * time.Minute):
+		case <-time.After(10 * time.Minute):
+			// Loading the demo organization on a busy machine and a shared
+			// PostgreSQL can take minutes.
 			s.kill()
-			return nil, fmt.Errorf("shegong serve did not start within 3 minutes\n%s", s.logTail())
+			return nil, fmt.Errorf("shegong serve did not start within 10 minutes\n%s", s.logTail())
 		}
 		if err := s.waitAnswering(); err != nil {
 			s.kill()
