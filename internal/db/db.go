@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib" // also registers "pgx"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -206,9 +207,43 @@ func (d *DB) lockID() int64 {
 	return int64(h.Sum64() >> 1)
 }
 
+// txAttempts bounds how often Tx runs a transaction PostgreSQL aborted as a
+// deadlock victim or a serialization failure.
+const txAttempts = 4
+
 // Tx runs fn in a write transaction and commits when fn returns nil. The
 // exported store method owns the transaction; helpers take the *sql.Tx.
+//
+// On PostgreSQL, a transaction aborted as a deadlock victim or for a
+// serialization failure is run again from the start (a few times), so that
+// such an error never reaches a user while the other transaction proceeds.
+// fn may therefore run more than once: it must set, not accumulate, what it
+// hands back through captured variables.
 func (d *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := d.tx(ctx, fn)
+		if err == nil || d.Dialect != Postgres || attempt == txAttempts || !IsRetryable(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+// IsRetryable reports whether err is PostgreSQL aborting a transaction
+// that succeeds when run again: a deadlock victim (40P01) or a
+// serialization failure (40001).
+func IsRetryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40P01" || pe.Code == "40001"
+	}
+	s := err.Error()
+	return strings.Contains(s, "SQLSTATE 40P01") || strings.Contains(s, "SQLSTATE 40001")
+}
+
+func (d *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := d.W.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)

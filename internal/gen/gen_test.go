@@ -180,6 +180,11 @@ func TestSmall(t *testing.T) {
 		if app.ErrorCode(err) != app.EConflict {
 			t.Errorf("registering a generated ID number again: %v, want a conflict", err)
 		}
+		// New rows continue after the generated ids (PostgreSQL identities).
+		fresh := idNumber("441900", dayOf(time.Date(1990, 3, 4, 0, 0, 0, 0, time.UTC)), true, 499)
+		if _, err := clients.Create(ctx, worker, cases.ClientInput{Name: "新登记", IDNumber: fresh, Phone: "13800138000"}); err != nil {
+			t.Errorf("registering a new client after generation: %v", err)
+		}
 		// The supervisor's to-dos hold the pending requests of supervisees.
 		_, sup, err := as.Login(ctx, rep.Supervisor.Username, Password, "web", auth.Client{IP: "127.0.0.1"})
 		if err != nil {

@@ -128,6 +128,7 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 		return nil, err
 	}
 	sys.Auth = auth.New(d, cfg.Now, cfg.Auth)
+	sys.Auth.Cipher = sys.Cipher
 	sys.Org = org.New(d, cfg.Now)
 	sys.Clients = cases.NewClientService(d, cfg.Now, sys.Cipher)
 	sys.Volunteers = volunteers.New(d, cfg.Now, sys.Cipher)
