@@ -3,6 +3,7 @@
 //	shegong serve [--addr HOST:PORT] [--data DIR] [--db DSN] [--demo]
 //	shegong migrate [--data DIR] [--db DSN]
 //	shegong audit verify [--data DIR] [--db DSN]
+//	shegong audit purge [--keep-months 36] [--dry-run] [--data DIR] [--db DSN]
 //	shegong backup [--data DIR] [--db DSN] [--out FILE]
 //	shegong restore --from FILE [--data DIR] [--db DSN] [--force]
 //	shegong load [--data DIR] [--db DSN] [--users N] [--duration D] [--rate R]
@@ -18,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -42,11 +44,15 @@ func main() {
 	case "migrate":
 		err = migrate(ctx, os.Args[2:])
 	case "audit":
-		if len(os.Args) < 3 || os.Args[2] != "verify" {
+		switch {
+		case len(os.Args) >= 3 && os.Args[2] == "verify":
+			err = auditVerify(ctx, os.Args[3:])
+		case len(os.Args) >= 3 && os.Args[2] == "purge":
+			err = auditPurge(ctx, os.Args[3:])
+		default:
 			usage()
 			os.Exit(2)
 		}
-		err = auditVerify(ctx, os.Args[3:])
 	case "backup":
 		err = backupCmd(ctx, os.Args[2:])
 	case "restore":
@@ -75,6 +81,7 @@ usage:
   shegong serve   [--addr 127.0.0.1:8080] [--data ./data] [--db DSN] [--demo]
   shegong migrate [--data ./data] [--db DSN]
   shegong audit verify [--data ./data] [--db DSN]
+  shegong audit purge  [--keep-months 36] [--dry-run] [--data ./data] [--db DSN]
   shegong backup  [--data ./data] [--db DSN] [--out FILE]
   shegong restore --from FILE [--data ./data] [--db DSN] [--force]
   shegong gen     --profile small|agency|agency-large|city [--seed 1] [--data ./data] [--db DSN] [--force]
@@ -91,6 +98,7 @@ func commonFlags(fs *flag.FlagSet) *server.Config {
 	fs.StringVar(&cfg.DataDir, "data", envOr("SHEGONG_DATA", "data"), "data folder")
 	cfg.Key = os.Getenv("SHEGONG_KEY")
 	fs.StringVar(&cfg.DSN, "db", os.Getenv("SHEGONG_DB"), "database: postgres:// URL or SQLite file (default DATA/shegong.db)")
+	fs.StringVar(&cfg.DBOwner, "db-owner", os.Getenv("SHEGONG_DB_OWNER"), "PostgreSQL: URL of the role owning the tables (migrations, backup, restore); --db is then the application's role, held by row-level security")
 	return cfg
 }
 
@@ -112,13 +120,14 @@ func serve(ctx context.Context, args []string) error {
 	slog.SetDefault(log)
 	cfg.Log = log
 	cfg.SecureCookies = *secure
+	cfg.DBMode = db.ModeDeny // a request without an organization sees none
 	start := time.Now()
 	sys, err := server.Build(ctx, *cfg)
 	if err != nil {
 		return err
 	}
 	defer sys.Close()
-	if err := bootstrap(ctx, sys, *withDemo); err != nil {
+	if err := bootstrap(db.System(ctx), sys, *withDemo); err != nil {
 		return err
 	}
 	srv := &http.Server{
@@ -184,6 +193,56 @@ func auditVerify(ctx context.Context, args []string) error {
 	return nil
 }
 
+// auditPurge removes audit rows older than the retention through each
+// chain's anchor, then verifies the log.
+func auditPurge(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("audit purge", flag.ExitOnError)
+	cfg := commonFlags(fs)
+	def := audit.DefaultRetentionMonths
+	if v := os.Getenv("SHEGONG_AUDIT_KEEP_MONTHS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("SHEGONG_AUDIT_KEEP_MONTHS=%q is not a number of months", v)
+		}
+		def = n
+	}
+	months := fs.Int("keep-months", def, fmt.Sprintf("keep this many months of audit log (at least %d)", audit.MinRetentionMonths))
+	dry := fs.Bool("dry-run", false, "only report what would be removed")
+	fs.Parse(args)
+	if *months < audit.MinRetentionMonths {
+		return fmt.Errorf("--keep-months %d: the audit log is kept at least %d months", *months, audit.MinRetentionMonths)
+	}
+	d, err := server.Open(ctx, *cfg)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	now := time.Now()
+	res, err := audit.Purge(ctx, d, now, *months, *dry)
+	if err != nil {
+		return err
+	}
+	verb := "purged"
+	if *dry {
+		verb = "would purge"
+	}
+	var total int64
+	for _, r := range res {
+		fmt.Printf("org %d: %s %d rows through seq %d (older than %s)\n", r.OrgID, verb, r.Deleted, r.ThroughSeq, r.Cutoff.Format(time.RFC3339))
+		total += r.Deleted
+	}
+	fmt.Printf("%s %d audit rows older than %s (keeping %d months)\n", verb, total, audit.Cutoff(now, *months).Format(time.RFC3339), *months)
+	v, err := audit.Verify(ctx, d)
+	if err != nil {
+		return err
+	}
+	if len(v.Problems) > 0 {
+		return fmt.Errorf("audit log verification failed after the purge: %d problem(s); run `shegong audit verify`", len(v.Problems))
+	}
+	fmt.Printf("audit log intact: %d rows in %d chains\n", v.Rows, v.Orgs)
+	return nil
+}
+
 // backupCmd writes a consistent copy of the database; it may run while the
 // server is serving.
 func backupCmd(ctx context.Context, args []string) error {
@@ -192,6 +251,9 @@ func backupCmd(ctx context.Context, args []string) error {
 	out := fs.String("out", "", "backup file (default DATA/backups/shegong-YYYYMMDD-HHMMSS.db, .dump on PostgreSQL)")
 	fs.Parse(args)
 	dsn := cfg.DatabaseDSN()
+	if cfg.DBOwner != "" {
+		dsn = cfg.DBOwner
+	}
 	if !db.IsPostgres(dsn) {
 		if _, err := os.Stat(dsn); err != nil {
 			return fmt.Errorf("no database to back up: %w", err)
@@ -222,7 +284,11 @@ func restoreCmd(ctx context.Context, args []string) error {
 	if *from == "" {
 		return errors.New("restore needs --from FILE")
 	}
-	res, err := backup.Restore(ctx, backup.RestoreOptions{From: *from, DSN: cfg.DatabaseDSN(),
+	dsn := cfg.DatabaseDSN()
+	if cfg.DBOwner != "" {
+		dsn = cfg.DBOwner
+	}
+	res, err := backup.Restore(ctx, backup.RestoreOptions{From: *from, DSN: dsn,
 		DataDir: cfg.DataFolder(), Force: *force, Now: time.Now})
 	for _, s := range res.Steps {
 		fmt.Println(s)

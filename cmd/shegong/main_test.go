@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"shegong/internal/audit"
 	"shegong/internal/auth"
 	"shegong/internal/db"
 	"shegong/internal/dbtest"
@@ -173,6 +174,48 @@ func TestAuditVerifyCommand(t *testing.T) {
 		}
 		if strings.Contains(out, "BROKEN org 1 ") {
 			t.Fatalf("the platform's untouched chain reported broken:\n%s", out)
+		}
+	})
+}
+
+func TestAuditPurgeCommand(t *testing.T) {
+	each(t, func(t *testing.T, cfg server.Config, flags []string) {
+		sys, err := server.Build(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sys.Close()
+		activity(t, sys)
+		ctx := context.Background()
+		now := time.Now()
+		for _, at := range []time.Time{now.AddDate(-2, 0, 0), now.AddDate(-1, -1, 0), now.AddDate(0, -7, 0), now.AddDate(0, -5, 0), now} {
+			if err := audit.Append(ctx, sys.DB, audit.Entry{OrgID: 77, At: at, Action: "client.update"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		count := func() (n int64) {
+			sys.DB.R.QueryRow(`SELECT COUNT(*) FROM audit_log WHERE org_id = 77`).Scan(&n)
+			return n
+		}
+		out, code := shegong(t, append([]string{"audit", "purge", "--keep-months", "5"}, flags...)...)
+		if code == 0 || !strings.Contains(out, "kept at least 6 months") || count() != 5 {
+			t.Fatalf("5 months: exit %d rows %d\n%s", code, count(), out)
+		}
+		out, code = shegong(t, append([]string{"audit", "purge", "--keep-months", "6", "--dry-run"}, flags...)...)
+		if code != 0 || !strings.Contains(out, "org 77: would purge 3 rows through seq 3") || count() != 5 {
+			t.Fatalf("dry run: exit %d rows %d\n%s", code, count(), out)
+		}
+		out, code = shegong(t, append([]string{"audit", "purge", "--keep-months", "6"}, flags...)...)
+		if code != 0 || !strings.Contains(out, "org 77: purged 3 rows") || !strings.Contains(out, "audit log intact") {
+			t.Fatalf("purge: exit %d\n%s", code, out)
+		}
+		// The two younger rows stay, with the purge's own row.
+		if count() != 3 {
+			t.Fatalf("rows left: %d", count())
+		}
+		out, code = shegong(t, append([]string{"audit", "verify"}, flags...)...)
+		if code != 0 || !strings.Contains(out, "audit log intact") {
+			t.Fatalf("verify after purge: exit %d\n%s", code, out)
 		}
 	})
 }

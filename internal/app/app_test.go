@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 )
 
 func TestParseFen(t *testing.T) {
@@ -48,22 +49,37 @@ func TestFenString(t *testing.T) {
 	}
 }
 
-// FuzzParseFen: whatever parses formats back to the same amount.
-func FuzzParseFen(f *testing.F) {
-	for _, s := range []string{"1234.56", "1,234.5", "-0.01", "¥12", "", "9999999999999.99"} {
+// FuzzParseFenDate: money and dates typed into forms and import cells.
+// Whatever parses formats back to the same value (money also with thousands
+// separators, dates in the canonical form); whatever is refused is EInvalid
+// with a Chinese message.
+func FuzzParseFenDate(f *testing.F) {
+	for _, s := range []string{"1234.56", "1,234.5", "-0.01", "¥12", "", "9999999999999.99", "１２.５", "1e3", "0.001",
+		"2026-03-01", "2026/3/1", "0000-01-01", "2026-02-29", "2028-02-29", " 2026.12.31 ", "x"} {
 		f.Add(s)
 	}
+	refused := func(t *testing.T, what, s string, err error) {
+		t.Helper()
+		if ErrorCode(err) != EInvalid || !strings.ContainsFunc(ErrorMessage(err), func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+			t.Fatalf("%s(%q) refused without a Chinese EInvalid message: %v", what, s, err)
+		}
+	}
 	f.Fuzz(func(t *testing.T, s string) {
-		v, err := ParseFen(s)
-		if err != nil {
-			return
+		if v, err := ParseFen(s); err != nil {
+			refused(t, "ParseFen", s, err)
+		} else {
+			back, err := ParseFen(v.Plain(false))
+			if err != nil || back != v {
+				t.Fatalf("%q → %d → %q → %d (%v)", s, v, v.Plain(false), back, err)
+			}
+			if grouped, err := ParseFen(v.Plain(true)); err != nil || grouped != v {
+				t.Fatalf("grouped %q → %d", v.Plain(true), grouped)
+			}
 		}
-		back, err := ParseFen(v.Plain(false))
-		if err != nil || back != v {
-			t.Fatalf("%q → %d → %q → %d (%v)", s, v, v.Plain(false), back, err)
-		}
-		if grouped, err := ParseFen(v.Plain(true)); err != nil || grouped != v {
-			t.Fatalf("grouped %q → %d", v.Plain(true), grouped)
+		if d, err := ParseDate(s); err != nil {
+			refused(t, "ParseDate", s, err)
+		} else if again, err := ParseDate(d.String()); err != nil || !again.Equal(d) || again.String() != d.String() {
+			t.Fatalf("%q → %s → %v", s, d, err)
 		}
 	})
 }
@@ -84,22 +100,6 @@ func TestParseDate(t *testing.T) {
 			t.Errorf("ParseDate(%q) accepted", bad)
 		}
 	}
-}
-
-func FuzzParseDate(f *testing.F) {
-	for _, s := range []string{"2026-03-01", "2026/3/1", "0000-01-01", "x"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		d, err := ParseDate(s)
-		if err != nil {
-			return
-		}
-		again, err := ParseDate(d.String())
-		if err != nil || !again.Equal(d) {
-			t.Fatalf("%q → %s → %v", s, d, err)
-		}
-	})
 }
 
 func TestDateMonthBounds(t *testing.T) {

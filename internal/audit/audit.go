@@ -8,14 +8,17 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"shegong/internal/db"
@@ -133,22 +136,60 @@ func Append(ctx context.Context, d *db.DB, e Entry) error {
 }
 
 func (e *Entry) computeHash() string {
-	h := sha256.New()
-	fields := []string{
-		e.PrevHash,
-		strconv.FormatInt(e.OrgID, 10),
-		strconv.FormatInt(e.Seq, 10),
-		e.At.UTC().Format(time.RFC3339Nano),
-		strconv.FormatInt(e.UserID, 10),
-		e.Username, e.Action, e.ObjectType, e.ObjectID, e.Outcome, e.Detail, e.RequestID, e.IP,
+	sum := sha256.Sum256(appendHashInput(nil, e.PrevHash, e.OrgID, e.Seq, e.At, e.UserID,
+		e.Username, e.Action, e.ObjectType, e.ObjectID, e.Outcome, e.Detail, e.RequestID, e.IP))
+	return hex.EncodeToString(sum[:])
+}
+
+// appendHashInput appends what a row's hash covers: every field,
+// length-prefixed so that no two field lists hash alike.
+func appendHashInput[T string | ~[]byte](buf []byte, prev T, org, seq int64, at time.Time, user int64,
+	username, action, objectType, objectID, outcome, detail, requestID, ip T) []byte {
+	buf = appendHashHead(buf, prev, org, seq, at, user)
+	for _, f := range [...]T{username, action, objectType, objectID, outcome, detail, requestID, ip} {
+		buf = strconv.AppendInt(buf, int64(len(f)), 10)
+		buf = append(buf, ':')
+		buf = append(buf, f...)
 	}
-	// Length-prefix each field so that no two field lists hash alike.
-	for _, f := range fields {
-		h.Write([]byte(strconv.Itoa(len(f))))
-		h.Write([]byte{':'})
-		h.Write([]byte(f))
+	return buf
+}
+
+// appendHashHead appends the fields before username. Verify has the
+// database length-prefix the text fields after it (sqlTail), so that a row
+// comes back in few columns.
+func appendHashHead[T string | ~[]byte](buf []byte, prev T, org, seq int64, at time.Time, user int64) []byte {
+	num := func(buf []byte, n int64) []byte {
+		var tmp [20]byte
+		b := strconv.AppendInt(tmp[:0], n, 10)
+		buf = strconv.AppendInt(buf, int64(len(b)), 10)
+		buf = append(buf, ':')
+		return append(buf, b...)
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	buf = strconv.AppendInt(buf, int64(len(prev)), 10)
+	buf = append(buf, ':')
+	buf = append(buf, prev...)
+	buf = num(buf, org)
+	buf = num(buf, seq)
+	var tb [40]byte
+	ts := at.UTC().AppendFormat(tb[:0], time.RFC3339Nano)
+	buf = strconv.AppendInt(buf, int64(len(ts)), 10)
+	buf = append(buf, ':')
+	buf = append(buf, ts...)
+	return num(buf, user)
+}
+
+// sqlTail is an expression giving the hash input of the text fields after
+// user_id, each as byte length, ':' and the text, as appendHashInput writes them.
+func sqlTail(dialect db.Dialect) string {
+	length := "length(CAST(%s AS BLOB))"
+	if dialect == db.Postgres {
+		length = "octet_length(%s)"
+	}
+	var parts []string
+	for _, c := range []string{"username", "action", "object_type", "object_id", "outcome", "detail", "request_id", "ip"} {
+		parts = append(parts, fmt.Sprintf(length, c)+" || ':' || "+c)
+	}
+	return strings.Join(parts, " || ")
 }
 
 // Kinds of break.
@@ -158,6 +199,7 @@ const (
 	BreakHash   = "hash"   // content edited after it was written
 	BreakHead   = "head"   // the head does not match the last row (tail deleted)
 	BreakOrphan = "orphan" // rows of an organization without a chain head
+	BreakAnchor = "anchor" // the purge anchor does not match the last purge recorded in the chain
 )
 
 // Problem is one break found by Verify.
@@ -176,14 +218,16 @@ func (p Problem) String() string {
 type VerifyResult struct {
 	Rows     int64
 	Orgs     int
+	Purged   int64 // rows before the anchors, removed by retention purges
 	Problems []Problem
 }
 
 const (
-	sqlHeads   = `SELECT org_id, seq, hash FROM audit_heads ORDER BY org_id`
-	sqlOrgHead = `SELECT org_id, seq, hash FROM audit_heads WHERE org_id = $1`
-	sqlChain   = `SELECT org_id, seq, at, COALESCE(user_id, 0), username, action, object_type, object_id,
-		outcome, detail, request_id, ip, prev_hash, hash FROM audit_log WHERE org_id = $1 ORDER BY seq`
+	sqlHeads    = `SELECT org_id, seq, hash FROM audit_heads ORDER BY org_id`
+	sqlOrgHead  = `SELECT org_id, seq, hash FROM audit_heads WHERE org_id = $1`
+	sqlAnchors  = `SELECT org_id, through_seq, through_hash FROM audit_anchors`
+	sqlPurgeRec = `SELECT seq, detail FROM audit_log WHERE org_id = $1 AND object_type = 'audit_log' AND action = $2
+		ORDER BY seq DESC LIMIT 1`
 )
 
 type head struct {
@@ -191,99 +235,271 @@ type head struct {
 	hash     string
 }
 
+type anchor struct {
+	seq  int64
+	hash string
+}
+
 // Verify walks every organization's chain and reports each break: a row whose
 // hash does not match its content, a missing or extra row, or a head that does
-// not match the last row (a deleted tail).
+// not match the last row (a deleted tail). A chain whose old rows were purged
+// (see Purge) verifies from its anchor.
+//
+// Each chain is cut into runs of seqs that are read and hashed in parallel,
+// from the driver's buffers, and then stitched: the first row of a run must
+// link to the last row of the run before it.
 func Verify(ctx context.Context, d *db.DB) (VerifyResult, error) {
-	var res VerifyResult
 	var heads []head
 	rows, err := d.R.QueryContext(ctx, sqlHeads)
 	if err != nil {
-		return res, fmt.Errorf("audit: heads: %w", err)
+		return VerifyResult{}, fmt.Errorf("audit: heads: %w", err)
 	}
 	for rows.Next() {
 		var h head
 		if err := rows.Scan(&h.org, &h.seq, &h.hash); err != nil {
 			rows.Close()
-			return res, err
+			return VerifyResult{}, err
 		}
 		heads = append(heads, h)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return res, err
+		return VerifyResult{}, err
 	}
-	// Rows of organizations that have no head at all are also breaks.
-	var orphan int64
-	if err := d.R.QueryRowContext(ctx,
-		`SELECT COUNT(*) FROM audit_log WHERE org_id NOT IN (SELECT org_id FROM audit_heads)`).Scan(&orphan); err != nil {
-		return res, err
-	}
-	if orphan > 0 {
-		res.Problems = append(res.Problems, Problem{Kind: BreakOrphan, Reason: fmt.Sprintf("%d rows belong to no chain", orphan)})
-	}
-	for _, h := range heads {
-		if err := verifyChain(ctx, d, h, &res); err != nil {
-			return res, err
-		}
-	}
-	return res, nil
+	return verify(ctx, d, heads, -1)
 }
 
 // VerifyOrg walks one organization's chain, as Verify does for all.
 func VerifyOrg(ctx context.Context, d *db.DB, orgID int64) (VerifyResult, error) {
-	var res VerifyResult
 	var h head
 	err := d.R.QueryRowContext(ctx, sqlOrgHead, orgID).Scan(&h.org, &h.seq, &h.hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		var n int64
-		if err := d.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE org_id = $1`, orgID).Scan(&n); err != nil {
-			return res, err
-		}
-		if n > 0 {
-			res.Problems = append(res.Problems, Problem{OrgID: orgID, Kind: BreakOrphan,
-				Reason: fmt.Sprintf("%d rows belong to no chain", n)})
-		}
-		return res, nil
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return verify(ctx, d, nil, orgID)
+	case err != nil:
+		return VerifyResult{}, fmt.Errorf("audit: head: %w", err)
 	}
-	if err != nil {
-		return res, fmt.Errorf("audit: head: %w", err)
-	}
-	return res, verifyChain(ctx, d, h, &res)
+	return verify(ctx, d, []head{h}, orgID)
 }
 
-func verifyChain(ctx context.Context, d *db.DB, h head, res *VerifyResult) error {
-	res.Orgs++
-	prev, want := Genesis, int64(1)
-	rows, err := d.R.QueryContext(ctx, sqlChain, h.org)
+// verifyRun is the number of seqs one worker reads at a time.
+var verifyRun int64 = 1 << 16
+
+// run is a range of one chain's seqs, and what reading it found.
+type run struct {
+	org      int64
+	lo, hi   int64 // seq bounds; 0 means open
+	rows     int64
+	first    int64 // seq and prev_hash of the first row, checked when stitching
+	firstPrv string
+	last     int64
+	lastHash string
+	problems []Problem
+}
+
+// verify checks the chains of heads; org is the one organization asked
+// for, or -1 for all (then rows of organizations without a head are orphans).
+func verify(ctx context.Context, d *db.DB, heads []head, org int64) (VerifyResult, error) {
+	var res VerifyResult
+	anchors := map[int64]anchor{}
+	arows, err := d.R.QueryContext(ctx, sqlAnchors)
 	if err != nil {
-		return fmt.Errorf("audit: chain: %w", err)
+		return res, fmt.Errorf("audit: anchors: %w", err)
+	}
+	for arows.Next() {
+		var o int64
+		var a anchor
+		if err := arows.Scan(&o, &a.seq, &a.hash); err != nil {
+			arows.Close()
+			return res, err
+		}
+		anchors[o] = a
+	}
+	arows.Close()
+	if err := arows.Err(); err != nil {
+		return res, err
+	}
+
+	// Cut every chain into runs; the first run has no lower bound and the
+	// last none above, so that stray rows outside the chain are read too.
+	var runs []*run
+	chainRuns := make([][]*run, len(heads))
+	for i, h := range heads {
+		from := int64(1)
+		if a, ok := anchors[h.org]; ok {
+			from = a.seq + 1
+		}
+		for lo := from; ; lo += verifyRun {
+			r := &run{org: h.org, lo: lo, hi: lo + verifyRun - 1}
+			if lo == from {
+				r.lo = 0
+			}
+			if r.hi >= h.seq {
+				r.hi = 0
+			}
+			runs = append(runs, r)
+			chainRuns[i] = append(chainRuns[i], r)
+			if r.hi == 0 {
+				break
+			}
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), 4, max(len(runs), 1))
+	next := make(chan *run)
+	errs := make(chan error, workers)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range next {
+				if err := r.read(ctx, d); err != nil {
+					errs <- err
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+feed:
+	for _, r := range runs {
+		select {
+		case next <- r:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return res, fmt.Errorf("audit: chain: %w", err)
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+
+	// Stitch the runs of each chain in order, as one walk would see them.
+	for i, h := range heads {
+		res.Orgs++
+		lastSeq, lastHash := int64(0), Genesis
+		a, hasAnchor := anchors[h.org]
+		if hasAnchor {
+			lastSeq, lastHash = a.seq, a.hash
+			res.Purged += a.seq
+		}
+		for _, r := range chainRuns[i] {
+			if r.rows == 0 {
+				continue
+			}
+			res.Rows += r.rows
+			if r.first != lastSeq+1 {
+				res.Problems = append(res.Problems, Problem{h.org, r.first, BreakSeq, fmt.Sprintf("expected seq %d (row missing or inserted)", lastSeq+1)})
+			}
+			if r.firstPrv != lastHash {
+				res.Problems = append(res.Problems, Problem{h.org, r.first, BreakPrev, "prev_hash does not match the previous row"})
+			}
+			res.Problems = append(res.Problems, r.problems...)
+			lastSeq, lastHash = r.last, r.lastHash
+		}
+		if h.seq != lastSeq || h.hash != lastHash {
+			res.Problems = append(res.Problems, Problem{h.org, h.seq, BreakHead, "chain head does not match the last row (rows deleted)"})
+		}
+		var purgeSeq int64
+		var purgeRec string
+		if hasAnchor {
+			err := d.R.QueryRowContext(ctx, sqlPurgeRec, h.org, ActionPurge).Scan(&purgeSeq, &purgeRec)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return res, fmt.Errorf("audit: purge record: %w", err)
+			}
+		}
+		if hasAnchor && (purgeSeq == 0 || !strings.HasPrefix(purgeRec, purgeRecord(a.seq, a.hash))) {
+			res.Problems = append(res.Problems, Problem{h.org, a.seq, BreakAnchor,
+				"the purge anchor does not match the last purge recorded in the chain"})
+		}
+	}
+
+	// Rows of organizations that have no head at all are also breaks.
+	var orphans int64
+	var q string
+	var args []any
+	if org >= 0 {
+		if len(heads) > 0 {
+			return res, nil
+		}
+		q, args = `SELECT COUNT(*) FROM audit_log WHERE org_id = $1`, []any{org}
+	} else {
+		q = `SELECT COUNT(*) FROM audit_log WHERE org_id NOT IN (SELECT org_id FROM audit_heads)`
+	}
+	if err := d.R.QueryRowContext(ctx, q, args...).Scan(&orphans); err != nil {
+		return res, err
+	}
+	if orphans > 0 {
+		res.Problems = append(res.Problems, Problem{OrgID: max(org, 0), Kind: BreakOrphan, Reason: fmt.Sprintf("%d rows belong to no chain", orphans)})
+	}
+	return res, nil
+}
+
+// read scans the rows of r in seq order and checks each row's hash and, from
+// the second row on, its link and seq; the first row is checked by the caller.
+func (r *run) read(ctx context.Context, d *db.DB) error {
+	q := `SELECT org_id, seq, at, COALESCE(user_id, 0), ` + sqlTail(d.Dialect) + `, prev_hash, hash
+		FROM audit_log WHERE org_id = $1`
+	args := []any{r.org}
+	if r.lo != 0 {
+		args = append(args, r.lo)
+		q += ` AND seq >= $` + strconv.Itoa(len(args))
+	}
+	if r.hi != 0 {
+		args = append(args, r.hi)
+		q += ` AND seq <= $` + strconv.Itoa(len(args))
+	}
+	rows, err := d.R.QueryContext(ctx, q+` ORDER BY seq`, args...)
+	if err != nil {
+		return err
 	}
 	defer rows.Close()
+	var (
+		org, seq, user      int64
+		at                  time.Time
+		tail, prevHash, hsh sql.RawBytes
+		buf                 []byte
+		sum                 [sha256.Size * 2]byte
+		prev                []byte
+	)
 	for rows.Next() {
-		var e Entry
-		if err := rows.Scan(&e.OrgID, &e.Seq, &e.At, &e.UserID, &e.Username, &e.Action, &e.ObjectType,
-			&e.ObjectID, &e.Outcome, &e.Detail, &e.RequestID, &e.IP, &e.PrevHash, &e.Hash); err != nil {
+		if err := rows.Scan(&org, &seq, &at, &user, &tail, &prevHash, &hsh); err != nil {
 			return err
 		}
-		res.Rows++
-		if e.Seq != want {
-			res.Problems = append(res.Problems, Problem{h.org, e.Seq, BreakSeq, fmt.Sprintf("expected seq %d (row missing or inserted)", want)})
+		if r.rows == 0 {
+			r.first, r.firstPrv = seq, string(prevHash)
+		} else {
+			if seq != r.last+1 {
+				r.problems = append(r.problems, Problem{org, seq, BreakSeq, fmt.Sprintf("expected seq %d (row missing or inserted)", r.last+1)})
+			}
+			if !bytes.Equal(prevHash, prev) {
+				r.problems = append(r.problems, Problem{org, seq, BreakPrev, "prev_hash does not match the previous row"})
+			}
 		}
-		if e.PrevHash != prev {
-			res.Problems = append(res.Problems, Problem{h.org, e.Seq, BreakPrev, "prev_hash does not match the previous row"})
+		r.rows++
+		buf = append(appendHashHead(buf[:0], prevHash, org, seq, at, user), tail...)
+		digest := sha256.Sum256(buf)
+		hex.Encode(sum[:], digest[:])
+		if !bytes.Equal(sum[:], hsh) {
+			r.problems = append(r.problems, Problem{org, seq, BreakHash, "content does not match its hash (row edited)"})
 		}
-		if got := e.computeHash(); got != e.Hash {
-			res.Problems = append(res.Problems, Problem{h.org, e.Seq, BreakHash, "content does not match its hash (row edited)"})
-		}
-		prev, want = e.Hash, e.Seq+1
+		// The next row links to the hash as stored, so that one edited row
+		// is reported once, not as a break of every later link.
+		prev = append(prev[:0], hsh...)
+		r.last = seq
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if h.seq != want-1 || h.hash != prev {
-		res.Problems = append(res.Problems, Problem{h.org, h.seq, BreakHead, "chain head does not match the last row (rows deleted)"})
-	}
+	r.lastHash = string(prev)
 	return nil
 }
 

@@ -76,7 +76,9 @@ func tamper(t *testing.T, d *db.DB, stmt string) {
 			}
 		}
 		d.W.Exec(`CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`)
-		d.W.Exec(`CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`)
+		d.W.Exec(`CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+			WHEN OLD.seq > COALESCE((SELECT through_seq FROM audit_anchors WHERE org_id = OLD.org_id), 0)
+			BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`)
 	}
 	if err != nil {
 		t.Fatalf("tamper: %v", err)

@@ -20,6 +20,7 @@ import (
 	"shegong/internal/audit"
 	"shegong/internal/authz"
 	"shegong/internal/db"
+	"shegong/internal/pii"
 )
 
 // Config holds the session and lockout settings.
@@ -53,6 +54,8 @@ type Service struct {
 	DB  *db.DB
 	Now func() time.Time
 	Cfg Config
+	// Cipher encrypts second-factor secrets with the app key.
+	Cipher *pii.Cipher
 }
 
 // New returns a service with cfg (zero fields take defaults).
@@ -92,8 +95,8 @@ const (
 		JOIN organizations o ON o.id = u.org_id WHERE u.username = $1`
 	sqlRecentAttempts = `SELECT at, success FROM login_attempts WHERE username = $1 AND at >= $2 ORDER BY at DESC, id DESC`
 	sqlInsertAttempt  = `INSERT INTO login_attempts (username, ip, at, success) VALUES ($1, $2, $3, $4)`
-	sqlInsertSession  = `INSERT INTO sessions (id, org_id, user_id, kind, name, created_at, last_seen_at, expires_at, ip, user_agent)
-		VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9)`
+	sqlInsertSession  = `INSERT INTO sessions (id, org_id, user_id, kind, name, created_at, last_seen_at, expires_at, ip, user_agent, stage)
+		VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10)`
 )
 
 // lockedUntil returns when the username's lock ends, or zero when not locked.
@@ -137,8 +140,23 @@ func (s *Service) lockedUntil(ctx context.Context, q db.Querier, username string
 }
 
 // Login checks the credentials and opens a session of kind. It returns the
-// secret token (the cookie value or bearer token) and the principal.
+// secret token (the cookie value or bearer token) and the principal. A web
+// session of a user with a second factor (or who must set one up) starts at
+// a later stage (p.Stage) and is fully signed in only when that passes; an
+// API sign-in of such a user must carry the code (LoginWithCode).
 func (s *Service) Login(ctx context.Context, username, password, kind string, c Client) (string, *authz.Principal, error) {
+	return s.LoginWithCode(ctx, username, password, "", kind, c)
+}
+
+var (
+	errCodeNeeded = app.Errorf(app.EUnauthorized, "请输入动态验证码")
+	errEnrolFirst = app.Errorf(app.EForbidden, "本机构要求使用动态验证码，请先在网页上登录并完成绑定")
+)
+
+// LoginWithCode is Login with the one-time code of an API sign-in.
+func (s *Service) LoginWithCode(ctx context.Context, username, password, code, kind string, c Client) (string, *authz.Principal, error) {
+	// The organization is not known until the account is found.
+	ctx = db.System(ctx)
 	now := s.Now()
 	username = strings.TrimSpace(username)
 	if username == "" || password == "" || len(username) > 64 || len(password) > 256 {
@@ -168,7 +186,7 @@ func (s *Service) Login(ctx context.Context, username, password, kind string, c 
 		return "", nil, app.Errorf(app.ELocked, "登录失败次数过多，账号已临时锁定，请%d分钟后再试", mins)
 	}
 	if !found {
-		VerifyPassword(dummyHash, password)
+		VerifyPassword(dummyHash(), password)
 	}
 	ok := found && VerifyPassword(hash, password) && ustatus == "active" && ostatus == "active"
 	if !ok {
@@ -184,6 +202,45 @@ func (s *Service) Login(ctx context.Context, username, password, kind string, c 
 		}
 		return "", nil, errBadLogin
 	}
+	stage, factor, err := stageFor(ctx, s.DB.R, orgID, userID)
+	if err != nil {
+		return "", nil, err
+	}
+	if kind == KindAPI {
+		switch stage {
+		case StageEnrol:
+			return "", nil, errEnrolFirst
+		case StageTOTP:
+			if strings.TrimSpace(code) == "" {
+				return "", nil, errCodeNeeded
+			}
+			var refused error
+			err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+				_, err := s.checkCode(ctx, tx, orgID, userID, factor, code, now)
+				refused = err
+				return err
+			})
+			if refused != nil {
+				if ferr := s.recordCodeFailure(ctx, orgID, userID, username, refused, c, now); ferr != nil {
+					return "", nil, ferr
+				}
+				return "", nil, refused
+			}
+			if err != nil {
+				return "", nil, err
+			}
+		}
+		stage = StageDone
+	}
+	pol, err := LoadPolicy(ctx, s.DB.R, orgID)
+	if err != nil {
+		return "", nil, err
+	}
+	setAt, err := passwordSetAt(ctx, s.DB.R, orgID, userID)
+	if err != nil {
+		return "", nil, err
+	}
+	expired := pol.expired(setAt, now)
 	token, id := newToken()
 	expires := now.Add(s.Cfg.AbsoluteTimeout)
 	if kind == KindAPI {
@@ -191,20 +248,43 @@ func (s *Service) Login(ctx context.Context, username, password, kind string, c 
 	}
 	var p *authz.Principal
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, sqlInsertAttempt, username, c.IP, now.UTC(), true); err != nil {
-			return err
+		// While the code is still due, the password's success does not
+		// clear the failure count: wrong codes add up to the lockout.
+		if stage != StageTOTP {
+			if _, err := tx.ExecContext(ctx, sqlInsertAttempt, username, c.IP, now.UTC(), true); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, sqlInsertSession, id, orgID, userID, kind, "", now.UTC(), expires.UTC(),
-			trunc(c.IP, 64), trunc(c.UserAgent, 256)); err != nil {
+			trunc(c.IP, 64), trunc(c.UserAgent, 256), stage); err != nil {
 			return err
+		}
+		if expired {
+			res, err := tx.ExecContext(ctx, `UPDATE users SET must_change_password = TRUE WHERE org_id = $1 AND id = $2
+				AND must_change_password = FALSE`, orgID, userID)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				if err := audit.Write(ctx, tx, audit.Entry{OrgID: orgID, At: now, UserID: userID, Username: username,
+					Action: "auth.password_expired", ObjectType: "user", ObjectID: strconv.FormatInt(userID, 10),
+					Detail: setAt.UTC().Format(time.RFC3339)}); err != nil {
+					return err
+				}
+			}
 		}
 		var err error
 		if p, err = authz.Load(ctx, tx, userID, app.Today(now)); err != nil {
 			return err
 		}
 		p.SessionID = id
+		p.Stage = stage
+		detail := kind
+		if stage != StageDone {
+			detail += " " + stage
+		}
 		return audit.Write(ctx, tx, audit.Entry{OrgID: orgID, At: now, UserID: userID, Username: username,
-			Action: "auth.login", ObjectType: "session", ObjectID: id[:12], Detail: kind, IP: c.IP})
+			Action: "auth.login", ObjectType: "session", ObjectID: id[:12], Detail: detail, IP: c.IP})
 	})
 	if err != nil {
 		return "", nil, fmt.Errorf("auth: open session: %w", err)
@@ -235,7 +315,7 @@ func tokenID(token string) string {
 }
 
 const (
-	sqlFindSession = `SELECT user_id, kind, created_at, last_seen_at, expires_at, revoked_at FROM sessions WHERE id = $1`
+	sqlFindSession = `SELECT user_id, kind, created_at, last_seen_at, expires_at, revoked_at, stage FROM sessions WHERE id = $1`
 	sqlTouch       = `UPDATE sessions SET last_seen_at = $2 WHERE id = $1`
 	sqlRevoke      = `UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`
 )
@@ -246,6 +326,8 @@ var ErrNoSession = app.Errorf(app.EUnauthorized, "请先登录")
 // Authenticate returns the principal of a live session of kind. A web
 // session's idle clock is advanced at most once a minute, to keep reads cheap.
 func (s *Service) Authenticate(ctx context.Context, token, kind string) (*authz.Principal, error) {
+	// The session names the organization; until it is read, none is known.
+	ctx = db.System(ctx)
 	if token == "" || len(token) > 128 {
 		return nil, ErrNoSession
 	}
@@ -256,8 +338,9 @@ func (s *Service) Authenticate(ctx context.Context, token, kind string) (*authz.
 		k                          string
 		created, lastSeen, expires time.Time
 		revoked                    sql.NullTime
+		stage                      string
 	)
-	err := s.DB.R.QueryRowContext(ctx, sqlFindSession, id).Scan(&userID, &k, &created, &lastSeen, &expires, &revoked)
+	err := s.DB.R.QueryRowContext(ctx, sqlFindSession, id).Scan(&userID, &k, &created, &lastSeen, &expires, &revoked, &stage)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoSession
 	}
@@ -283,6 +366,7 @@ func (s *Service) Authenticate(ctx context.Context, token, kind string) (*authz.
 		return nil, err
 	}
 	p.SessionID = id
+	p.Stage = stage
 	return p, nil
 }
 
@@ -331,9 +415,10 @@ func (s *Service) ChangePassword(ctx context.Context, p *authz.Principal, oldPW,
 	if !VerifyPassword(hash, oldPW) {
 		v.Add("old_password", "当前密码不正确")
 	}
-	CheckPasswordPolicy(&v, "new_password", newPW, p.Username)
-	if !v.Has("new_password") && newPW == oldPW {
+	if newPW != "" && newPW == oldPW {
 		v.Add("new_password", "新密码不能与当前密码相同")
+	} else if _, err := CheckNewPassword(ctx, s.DB.R, &v, "new_password", p.OrgID, p.UserID, p.Username, newPW); err != nil {
+		return err
 	}
 	if newPW != confirm {
 		v.Add("confirm_password", "两次输入的新密码不一致")
@@ -350,6 +435,21 @@ func (s *Service) ChangePassword(ctx context.Context, p *authz.Principal, oldPW,
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $3, must_change_password = FALSE,
 			password_changed_at = $4, updated_at = $4 WHERE org_id = $1 AND id = $2`,
 			p.OrgID, p.UserID, newHash, now.UTC()); err != nil {
+			return err
+		}
+		// Accounts made before the history was kept start it with the
+		// password being replaced.
+		var kept int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM password_history WHERE org_id = $1 AND user_id = $2`,
+			p.OrgID, p.UserID).Scan(&kept); err != nil {
+			return err
+		}
+		if kept == 0 {
+			if err := RecordPassword(ctx, tx, p.OrgID, p.UserID, hash, now); err != nil {
+				return err
+			}
+		}
+		if err := RecordPassword(ctx, tx, p.OrgID, p.UserID, newHash, now); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = $3 WHERE org_id = $1 AND user_id = $2
@@ -385,7 +485,7 @@ func (s *Service) CreateToken(ctx context.Context, p *authz.Principal, name stri
 	token, id := newToken()
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, sqlInsertSession, id, p.OrgID, p.UserID, KindAPI, name, now.UTC(),
-			now.Add(s.Cfg.TokenLifetime).UTC(), "", ""); err != nil {
+			now.Add(s.Cfg.TokenLifetime).UTC(), "", "", StageDone); err != nil {
 			return err
 		}
 		return audit.Write(ctx, tx, audit.Entry{OrgID: p.OrgID, At: now, UserID: p.UserID, Username: p.Username,

@@ -164,6 +164,10 @@ type Principal struct {
 	Supervisees []int64 // staff ids currently supervised
 	SessionID   string
 	MustChange  bool
+	// Stage is the sign-in step still due on this web session: "" when
+	// fully signed in, "totp" (the one-time code) or "enrol" (set up a
+	// second factor first).
+	Stage string
 }
 
 // Has reports whether p holds role r.

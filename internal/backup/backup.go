@@ -70,7 +70,7 @@ func Backup(ctx context.Context, d *db.DB, out string) (Result, error) {
 	defer os.Remove(tmp)
 	var err error
 	if d.Dialect == db.Postgres {
-		err = pgBackup(ctx, d.DSN(), tmp, &res)
+		err = pgBackup(ctx, d.OwnerDSN(), tmp, &res)
 	} else {
 		err = sqliteBackup(ctx, d.Path(), tmp, &res)
 	}

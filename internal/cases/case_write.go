@@ -11,6 +11,7 @@ import (
 	"shegong/internal/app"
 	"shegong/internal/authz"
 	"shegong/internal/db"
+	"shegong/internal/seqno"
 )
 
 // IntakeInput is the intake form (接案表).
@@ -47,10 +48,8 @@ const (
 		AND start_date <= $4 AND (end_date IS NULL OR end_date >= $4)`
 	sqlStaffSitesNow = `SELECT DISTINCT site_id FROM staff_assignments WHERE org_id = $1 AND staff_id = $2
 		AND start_date <= $3 AND (end_date IS NULL OR end_date >= $3) ORDER BY site_id`
-	sqlSiteCode = `SELECT code FROM sites WHERE org_id = $1 AND id = $2 AND status = 'active'`
-	sqlLiveCase = `SELECT number FROM cases WHERE org_id = $1 AND client_id = $2 AND state <> 'archived'`
-	sqlNextNo   = `INSERT INTO case_counters (org_id, site_id, year, last_no) VALUES ($1, $2, $3, 1)
-		ON CONFLICT (org_id, site_id, year) DO UPDATE SET last_no = case_counters.last_no + 1 RETURNING last_no`
+	sqlSiteCode   = `SELECT code FROM sites WHERE org_id = $1 AND id = $2 AND status = 'active'`
+	sqlLiveCase   = `SELECT number FROM cases WHERE org_id = $1 AND client_id = $2 AND state <> 'archived'`
 	sqlInsertCase = `INSERT INTO cases (org_id, number, client_id, site_id, worker_id, state, risk_level, source,
 		intake_date, presenting_problem, intake_note, created_by, created_at, updated_at, version)
 		VALUES ($1, $2, $3, $4, $5, 'intake', $6, $7, $8, $9, $10, $11, $12, $12, 1) RETURNING id`
@@ -154,12 +153,12 @@ func (s *CaseService) Create(ctx context.Context, p *authz.Principal, in IntakeI
 		if err := v.Err(); err != nil {
 			return err
 		}
-		var no int
-		if err := tx.QueryRowContext(ctx, sqlNextNo, p.OrgID, in.SiteID, in.IntakeDate.Year()).Scan(&no); err != nil {
-			return fmt.Errorf("cases: next number: %w", err)
+		no, err := seqno.Next(ctx, tx, seqno.Key{OrgID: p.OrgID, Kind: seqno.Case, ScopeID: in.SiteID, Year: in.IntakeDate.Year()})
+		if err != nil {
+			return err
 		}
 		number := fmt.Sprintf("%d-%s-%04d", in.IntakeDate.Year(), strings.ToUpper(siteCode), no)
-		err := tx.QueryRowContext(ctx, sqlInsertCase, p.OrgID, number, in.ClientID, in.SiteID, in.WorkerID, in.RiskLevel,
+		err = tx.QueryRowContext(ctx, sqlInsertCase, p.OrgID, number, in.ClientID, in.SiteID, in.WorkerID, in.RiskLevel,
 			in.Source, in.IntakeDate, in.PresentingProblem, in.Note, p.UserID, now.UTC()).Scan(&id)
 		if db.IsUniqueViolation(err) {
 			return app.Errorf(app.EConflict, "该服务对象已有进行中的个案，请刷新后查看")

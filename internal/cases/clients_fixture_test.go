@@ -10,6 +10,7 @@ import (
 	"shegong/internal/authz"
 	"shegong/internal/cases"
 	"shegong/internal/db"
+	"shegong/internal/dbtest"
 	"shegong/internal/export"
 	"shegong/internal/pii"
 )
@@ -39,6 +40,7 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	dbtest.WatchLeaks(t, d, c)
 	f := &fixture{t: t, ctx: context.Background(), d: d, svc: cases.NewClientService(d, func() time.Time { return now }, c)}
 	f.org = f.id(`INSERT INTO organizations (code, name, kind, created_at) VALUES ('lvye', '绿叶社工', 'agency', $1) RETURNING id`, now)
 	f.other = f.id(`INSERT INTO organizations (code, name, kind, created_at) VALUES ('other', '别家', 'agency', $1) RETURNING id`, now)

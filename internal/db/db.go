@@ -20,7 +20,9 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib" // also registers "pgx"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	_ "modernc.org/sqlite" // registers "sqlite"
@@ -47,6 +49,7 @@ type DB struct {
 	R       *sql.DB // plain reads
 	path    string  // SQLite file, for backup
 	dsn     string
+	opts    Options
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -54,13 +57,19 @@ func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
-// Open opens dsn: a postgres:// URL, or else a SQLite file path.
-func Open(ctx context.Context, dsn string) (*DB, error) {
+// Open opens dsn: a postgres:// URL, or else a SQLite file path. Without
+// options an unmarked context works across organizations (ModeSystem).
+func Open(ctx context.Context, dsn string, options ...Options) (*DB, error) {
+	var o Options
+	if len(options) > 0 {
+		o = options[0]
+	}
 	if IsPostgres(dsn) {
-		p, err := sql.Open("pgx", dsn)
+		cfg, err := pgx.ParseConfig(dsn)
 		if err != nil {
 			return nil, fmt.Errorf("db: open postgres: %w", err)
 		}
+		p := sql.OpenDB(&tenantConnector{base: stdlib.GetConnector(*cfg), mode: o.Mode})
 		p.SetMaxOpenConns(32)
 		p.SetMaxIdleConns(32)
 		p.SetConnMaxIdleTime(5 * time.Minute)
@@ -68,7 +77,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			p.Close()
 			return nil, fmt.Errorf("db: connect postgres: %w", err)
 		}
-		return &DB{Dialect: Postgres, W: p, R: p, dsn: dsn}, nil
+		return &DB{Dialect: Postgres, W: p, R: p, dsn: dsn, opts: o}, nil
 	}
 	path := strings.TrimPrefix(dsn, "sqlite://")
 	if dir := filepath.Dir(path); dir != "" {
@@ -112,7 +121,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	n := max(4, runtime.NumCPU()*2)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return &DB{Dialect: SQLite, W: w, R: r, path: path, dsn: dsn}, nil
+	return &DB{Dialect: SQLite, W: w, R: r, path: path, dsn: dsn, opts: o}, nil
 }
 
 // Close closes both pools.
@@ -130,8 +139,35 @@ func (d *DB) Path() string { return d.path }
 // DSN returns the DSN the database was opened with.
 func (d *DB) DSN() string { return d.dsn }
 
-// Migrate applies the embedded migrations for the dialect.
+// OwnerDSN returns the DSN of the role that owns the tables: the owner DSN
+// given to Open, or else the DSN itself. Backups and restores use it.
+func (d *DB) OwnerDSN() string {
+	if d.opts.OwnerDSN != "" {
+		return d.opts.OwnerDSN
+	}
+	return d.dsn
+}
+
+// Migrate applies the embedded migrations for the dialect. On PostgreSQL
+// with an owner DSN, the owner runs them and then grants the application's
+// role the use of the tables.
 func (d *DB) Migrate(ctx context.Context) error {
+	ctx = System(ctx)
+	if d.Dialect == Postgres && d.opts.OwnerDSN != "" && d.opts.OwnerDSN != d.dsn {
+		owner, err := sql.Open("pgx", d.opts.OwnerDSN)
+		if err != nil {
+			return fmt.Errorf("db: open owner: %w", err)
+		}
+		defer owner.Close()
+		if err := d.migrate(ctx, owner); err != nil {
+			return err
+		}
+		return d.grantApp(ctx, owner)
+	}
+	return d.migrate(ctx, d.W)
+}
+
+func (d *DB) migrate(ctx context.Context, conn *sql.DB) error {
 	sub, err := fs.Sub(migrations, "migrations/"+string(d.Dialect))
 	if err != nil {
 		return err
@@ -149,7 +185,7 @@ func (d *DB) Migrate(ctx context.Context) error {
 		}
 		opts = append(opts, goose.WithSessionLocker(l))
 	}
-	p, err := goose.NewProvider(gd, d.W, sub, opts...)
+	p, err := goose.NewProvider(gd, conn, sub, opts...)
 	if err != nil {
 		return fmt.Errorf("db: migrations: %w", err)
 	}
@@ -191,9 +227,43 @@ func (d *DB) lockID() int64 {
 	return int64(h.Sum64() >> 1)
 }
 
+// txAttempts bounds how often Tx runs a transaction PostgreSQL aborted as a
+// deadlock victim or a serialization failure.
+const txAttempts = 4
+
 // Tx runs fn in a write transaction and commits when fn returns nil. The
 // exported store method owns the transaction; helpers take the *sql.Tx.
+//
+// On PostgreSQL, a transaction aborted as a deadlock victim or for a
+// serialization failure is run again from the start (a few times), so that
+// such an error never reaches a user while the other transaction proceeds.
+// fn may therefore run more than once: it must set, not accumulate, what it
+// hands back through captured variables.
 func (d *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := d.tx(ctx, fn)
+		if err == nil || d.Dialect != Postgres || attempt == txAttempts || !IsRetryable(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+// IsRetryable reports whether err is PostgreSQL aborting a transaction
+// that succeeds when run again: a deadlock victim (40P01) or a
+// serialization failure (40001).
+func IsRetryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40P01" || pe.Code == "40001"
+	}
+	s := err.Error()
+	return strings.Contains(s, "SQLSTATE 40P01") || strings.Contains(s, "SQLSTATE 40001")
+}
+
+func (d *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := d.W.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)

@@ -103,6 +103,7 @@ func Print(w io.Writer, ls []Login) {
 	for _, l := range ls {
 		fmt.Fprintf(w, "demo login: %s %s %s\n", l.Role, l.Username, Password)
 	}
+	fmt.Fprintln(w, "demo note: platform operators must set up an authenticator app (TOTP) at their first sign-in; the demo organization requires no second factor (系统设置 › 登录安全)")
 }
 
 type loader struct {
@@ -174,7 +175,10 @@ func (l *loader) supervise(sup, supee int64, from app.Date) {
 
 func load(ctx context.Context, tx *sql.Tx, now time.Time, hash string) (int64, error) {
 	l := &loader{ctx: ctx, tx: tx, now: now.UTC(), today: app.Today(now), hash: hash}
-	l.org = l.id(`INSERT INTO organizations (code, name, kind, status, created_at) VALUES ($1, $2, 'agency', 'active', $3) RETURNING id`,
+	// The demo organization requires no second factor, so that every demo
+	// account signs in with the password alone; the platform's own default
+	// (platform operators must use one) is left as shipped.
+	l.org = l.id(`INSERT INTO organizations (code, name, kind, status, created_at, totp_roles) VALUES ($1, $2, 'agency', 'active', $3, '') RETURNING id`,
 		Code, "东莞市绿叶社会工作服务中心", l.now)
 	start := app.NewDate(l.today.Year()-3, time.March, 1)
 

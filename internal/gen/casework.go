@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"shegong/internal/cases"
+	"shegong/internal/seqno"
 )
 
 // A client profile: who the clients are and what brings them.
@@ -519,7 +520,7 @@ func (o *og) writeCases() error {
 		}
 	}
 	for _, key := range keys {
-		if err := o.put(tCounters, o.org, key[0], key[1], counters[key]); err != nil {
+		if err := o.put(tCounters, o.org, seqno.Case, key[0], key[1], counters[key]); err != nil {
 			return err
 		}
 	}

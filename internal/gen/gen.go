@@ -29,7 +29,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"shegong/internal/app"
 	"shegong/internal/auth"
@@ -338,7 +337,10 @@ func (g *run) postgres() error {
 	}
 	defer conn.Close()
 	return conn.Raw(func(dc any) error {
-		pc := dc.(*stdlib.Conn).Conn()
+		pc, err := db.PgxConn(ctx, dc)
+		if err != nil {
+			return err
+		}
 		replica := false
 		if !g.opt.Safe {
 			// Without triggers COPY skips the per-row foreign key checks;

@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"shegong/internal/pii"
+	"shegong/internal/seqno"
 )
 
 var skills = []string{"文艺表演", "课业辅导", "医疗护理", "摄影", "驾驶", "手工", "法律咨询", "心理辅导", "电脑维修", ""}
@@ -76,7 +77,7 @@ func (o *og) volunteerwork() error {
 		v.site.volunteers = append(v.site.volunteers, v.id)
 	}
 	for _, y := range years {
-		if err := o.put(tVCounters, o.org, "volunteer", y, perYear[y]); err != nil {
+		if err := o.put(tCounters, o.org, seqno.Volunteer, 0, y, perYear[y]); err != nil {
 			return err
 		}
 	}

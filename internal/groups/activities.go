@@ -623,6 +623,22 @@ func cleanFilename(name string) string {
 	return name
 }
 
+// photoFilename is the cleaned upload name with the extension of the
+// sniffed type, so that a saved photo never opens as something else (a PNG
+// uploaded as "x.html" is kept as "x.png").
+func photoFilename(name, contentType string) string {
+	name = cleanFilename(name)
+	ext := ".jpg"
+	if contentType == "image/png" {
+		ext = ".png"
+	}
+	base := strings.TrimSuffix(name, path.Ext(name))
+	if base == "" {
+		base = "照片"
+	}
+	return base + ext
+}
+
 // AddPhoto attaches a photo to an activity report. Only JPEG and PNG images
 // of at most MaxPhotoBytes are accepted; the type is sniffed from the bytes,
 // never taken from the upload's claims.
@@ -655,7 +671,7 @@ func (s *Service) AddPhoto(ctx context.Context, p *authz.Principal, activityID i
 			v.Add("photo", fmt.Sprintf("每个活动最多上传 %d 张照片", MaxPhotos))
 			return v.Err()
 		}
-		name := cleanFilename(filename)
+		name := photoFilename(filename, ct)
 		if err := tx.QueryRowContext(ctx, `INSERT INTO activity_photos (org_id, activity_id, filename, content_type, size, data,
 			uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, p.OrgID, activityID, name, ct,
 			len(data), data, p.UserID, now).Scan(&id); err != nil {

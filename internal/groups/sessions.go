@@ -534,9 +534,17 @@ func (s *Service) SetAttendance(ctx context.Context, p *authz.Principal, groupID
 		if old.version != version {
 			return ErrEditedElsewhere()
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE group_sessions SET updated_at = $4, version = version + 1
-			WHERE org_id = $1 AND group_id = $2 AND id = $3`, p.OrgID, groupID, sessionID, now); err != nil {
+		// The bump is guarded too: on PostgreSQL another edit may commit
+		// between the read above and this update.
+		res, err := tx.ExecContext(ctx, `UPDATE group_sessions SET updated_at = $4, version = version + 1
+			WHERE org_id = $1 AND group_id = $2 AND id = $3 AND version = $5`, p.OrgID, groupID, sessionID, now, version)
+		if err != nil {
 			return fmt.Errorf("groups: touch session: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("groups: touch session: %w", err)
+		} else if n != 1 {
+			return ErrEditedElsewhere()
 		}
 		came, absent, err := s.writeAttendance(ctx, tx, p.OrgID, groupID, sessionID, old.heldOn, in.Present, &v)
 		if err != nil {

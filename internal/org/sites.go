@@ -191,7 +191,7 @@ const (
 		address = $8, phone = $9, updated_at = $10, version = version + 1
 		WHERE org_id = $1 AND id = $2 AND version = $11`
 	sqlSetSiteStatus = `UPDATE sites SET status = $3, updated_at = $4, version = version + 1
-		WHERE org_id = $1 AND id = $2`
+		WHERE org_id = $1 AND id = $2 AND version = $5`
 	sqlSiteDuplicates = `SELECT code, name FROM sites WHERE org_id = $1 AND id <> $2 AND (code = $3 OR name = $4)`
 	sqlTownExists     = `SELECT COUNT(*) FROM towns WHERE org_id = $1 AND id = $2`
 	sqlPurchaserExist = `SELECT COUNT(*) FROM purchasers WHERE org_id = $1 AND id = $2`
@@ -544,8 +544,16 @@ func (s *Service) SetSiteActive(ctx context.Context, p *authz.Principal, id int6
 		if !active && st.StaffCount > 0 {
 			return app.Errorf(app.EConflict, "该服务点仍有 %d 名在岗同工，请先办理调岗后再停用", st.StaffCount)
 		}
-		if _, err := tx.ExecContext(ctx, sqlSetSiteStatus, p.OrgID, id, status, now); err != nil {
+		// The version read above guards the change: on PostgreSQL a
+		// concurrent edit or assignment may commit in between.
+		res, err := tx.ExecContext(ctx, sqlSetSiteStatus, p.OrgID, id, status, now, st.Version)
+		if err != nil {
 			return fmt.Errorf("org: set site status: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("org: set site status: %w", err)
+		} else if n != 1 {
+			return ErrEditedElsewhere()
 		}
 		return audit.Write(ctx, tx, audit.Entry{OrgID: p.OrgID, At: now, UserID: p.UserID, Username: p.Username,
 			Action: action, ObjectType: "site", ObjectID: strconv.FormatInt(id, 10), Detail: st.Code + " " + st.Name})

@@ -800,9 +800,15 @@ func (s *Service) SetStaffStatus(ctx context.Context, p *authz.Principal, id int
 			return app.Errorf(app.EConflict, "%s 已是在职状态", f.Name)
 		}
 		if in.Status == "active" {
-			if _, err := tx.ExecContext(ctx, `UPDATE staff SET status = 'active', leave_date = NULL, updated_at = $3,
-				version = version + 1 WHERE org_id = $1 AND id = $2`, p.OrgID, id, now); err != nil {
+			// Guarded by the version read above: on PostgreSQL another
+			// change may commit in between.
+			res, err := tx.ExecContext(ctx, `UPDATE staff SET status = 'active', leave_date = NULL, updated_at = $3,
+				version = version + 1 WHERE org_id = $1 AND id = $2 AND version = $4`, p.OrgID, id, now, f.Version)
+			if err != nil {
 				return fmt.Errorf("org: reinstate staff: %w", err)
+			}
+			if err := staffStale(res); err != nil {
+				return err
 			}
 			return staffAudit(ctx, tx, p, now, "staff.reinstate", "staff", id, f.Name+" 恢复在职")
 		}
@@ -828,12 +834,27 @@ func (s *Service) SetStaffStatus(ctx context.Context, p *authz.Principal, id int
 			WHERE org_id = $1 AND (supervisee_id = $2 OR supervisor_id = $2) AND end_date IS NULL`, p.OrgID, id, in.LeaveDate); err != nil {
 			return fmt.Errorf("org: end supervision: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE staff SET status = 'left', leave_date = $3, updated_at = $4,
-			version = version + 1 WHERE org_id = $1 AND id = $2`, p.OrgID, id, in.LeaveDate, now); err != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE staff SET status = 'left', leave_date = $3, updated_at = $4,
+			version = version + 1 WHERE org_id = $1 AND id = $2 AND version = $5`, p.OrgID, id, in.LeaveDate, now, f.Version)
+		if err != nil {
 			return fmt.Errorf("org: staff leaves: %w", err)
+		}
+		if err := staffStale(res); err != nil {
+			return err
 		}
 		return staffAudit(ctx, tx, p, now, "staff.leave", "staff", id, f.Name+" 离职，最后工作日 "+in.LeaveDate.String())
 	})
+}
+
+// staffStale turns a version-guarded staff update that matched no row into
+// the conflict the editor sees.
+func staffStale(res sql.Result) error {
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("org: update staff: %w", err)
+	} else if n != 1 {
+		return app.Errorf(app.EConflict, "该同工档案已被他人修改，请刷新页面后重试")
+	}
+	return nil
 }
 
 func leaveDateError(msg string) error {

@@ -159,12 +159,28 @@ func (s *Service) BootstrapPlatform(ctx context.Context, username string) (strin
 	}
 	var pw string
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		// Instances starting together on an empty database all get here:
+		// the platform organization's row serializes them, and the first
+		// creates the operator while the others find it made.
+		if _, err := tx.ExecContext(ctx, `UPDATE organizations SET status = status WHERE id = 1`); err != nil {
+			return fmt.Errorf("org: lock platform: %w", err)
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM user_roles WHERE org_id = 1 AND role = $1`,
+			string(authz.RolePlatformOperator)).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
 		var err error
 		_, pw, err = s.createUser(ctx, tx, nil, 1, true, UserInput{Username: username, DisplayName: "平台管理员",
 			Roles: []authz.Role{authz.RolePlatformOperator}}, true)
 		return err
 	})
-	return username, pw, err
+	if err != nil || pw == "" {
+		return "", "", err
+	}
+	return username, pw, nil
 }
 
 // CreateOrganizationTx is used by the demo loader to create a tenant inside

@@ -115,8 +115,8 @@ func (s *Service) createUser(ctx context.Context, tx *sql.Tx, actor *authz.Princ
 	validateRoles(&v, in.Roles, platform)
 	if in.Password == "" {
 		in.Password = GeneratePassword()
-	} else {
-		auth.CheckPasswordPolicy(&v, "password", in.Password, in.Username)
+	} else if _, err := auth.CheckNewPassword(ctx, tx, &v, "password", orgID, 0, in.Username, in.Password); err != nil {
+		return 0, "", err
 	}
 	if err := v.Err(); err != nil {
 		return 0, "", err
@@ -134,6 +134,9 @@ func (s *Service) createUser(ctx context.Context, tx *sql.Tx, actor *authz.Princ
 			return 0, "", e
 		}
 		return 0, "", fmt.Errorf("org: insert user: %w", err)
+	}
+	if err := auth.RecordPassword(ctx, tx, orgID, id, hash, now); err != nil {
+		return 0, "", err
 	}
 	roles := slices.Clone(in.Roles)
 	slices.Sort(roles)

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 )
 
 // KeySize is the length in bytes of the master key.
@@ -39,9 +40,15 @@ const (
 // Cipher encrypts personal data for storage and computes blind indexes for
 // exact-match lookup. It is safe for concurrent use.
 type Cipher struct {
-	aead   cipher.AEAD
-	macKey []byte
+	aead    cipher.AEAD
+	macKey  []byte
+	observe atomic.Pointer[func(string)]
 }
+
+// Observe calls fn with every plaintext Encrypt is given from now on. Test
+// suites use it to learn the values that must never appear in plaintext in
+// responses, logs or database files.
+func (c *Cipher) Observe(fn func(plaintext string)) { c.observe.Store(&fn) }
 
 // NewCipher returns a Cipher for a 32-byte master key. Separate encryption
 // and blind-index keys are derived from it with HKDF-SHA256, so a leaked
@@ -77,6 +84,9 @@ func NewCipher(key []byte) (*Cipher, error) {
 func (c *Cipher) Encrypt(plaintext string) (string, error) {
 	if plaintext == "" {
 		return "", nil
+	}
+	if fn := c.observe.Load(); fn != nil {
+		(*fn)(plaintext)
 	}
 	nonceSize := c.aead.NonceSize()
 	buf := make([]byte, nonceSize, nonceSize+len(plaintext)+c.aead.Overhead())

@@ -37,6 +37,12 @@ type Config struct {
 	// it is read from (or generated into) DataDir/secret.key. It is never
 	// stored in the database.
 	Key string
+	// DBOwner, on PostgreSQL, is the DSN of the role owning the tables: it
+	// runs the migrations, and DSN is then the application's own role.
+	DBOwner string
+	// DBMode is what a context without an organization sees: ModeSystem
+	// (every organization) for commands, ModeDeny (nothing) for serving.
+	DBMode db.Mode
 }
 
 // System is a built, migrated system ready to serve.
@@ -85,7 +91,7 @@ func Open(ctx context.Context, cfg Config) (*db.DB, error) {
 	if err := os.MkdirAll(cfg.dataDir(), 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
-	d, err := db.Open(ctx, cfg.dsn())
+	d, err := db.Open(ctx, cfg.dsn(), db.Options{Mode: cfg.DBMode, OwnerDSN: cfg.DBOwner})
 	if err != nil {
 		return nil, err
 	}
@@ -108,12 +114,21 @@ func Build(ctx context.Context, cfg Config) (*System, error) {
 	if err != nil {
 		return nil, err
 	}
+	if why, err := d.RLSBypass(ctx); err != nil {
+		d.Close()
+		return nil, err
+	} else if why != "" {
+		cfg.Log.Warn("ROW-LEVEL SECURITY NOT ENFORCED: the application's database role bypasses it ("+why+
+			"); connect as a role that owns no table and run migrations with the owner (SHEGONG_DB_OWNER)",
+			"reason", why)
+	}
 	sys := &System{Cfg: cfg, DB: d}
 	if sys.Cipher, err = loadCipher(cfg); err != nil {
 		d.Close()
 		return nil, err
 	}
 	sys.Auth = auth.New(d, cfg.Now, cfg.Auth)
+	sys.Auth.Cipher = sys.Cipher
 	sys.Org = org.New(d, cfg.Now)
 	sys.Clients = cases.NewClientService(d, cfg.Now, sys.Cipher)
 	sys.Volunteers = volunteers.New(d, cfg.Now, sys.Cipher)

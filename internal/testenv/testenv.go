@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 	"shegong/internal/authz"
 	"shegong/internal/db"
 	"shegong/internal/dbtest"
+	"shegong/internal/leakscan"
 	"shegong/internal/server"
 )
 
@@ -59,6 +61,7 @@ type Env struct {
 	Clock *Clock
 	HTTP  *httptest.Server
 	Ctx   context.Context
+	leaks *leakWatch
 }
 
 // Start is 2026-03-02 09:00 in China, a Monday.
@@ -75,26 +78,57 @@ func Each(t *testing.T, fn func(t *testing.T, e *Env)) {
 func New(t testing.TB, dsn string) *Env {
 	t.Helper()
 	clock := NewClock(Start)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	leaks := &leakWatch{reg: leakscan.New()}
+	log := slog.New(slog.NewTextHandler(logWriter{leaks}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	dir := t.TempDir()
 	if dsn == "" {
 		copySQLiteTemplate(t, filepath.Join(dir, "shegong.db"))
 	}
-	sys, err := server.Build(context.Background(), server.Config{DataDir: dir, DSN: dsn, Now: clock.Now, Log: log})
+	cfg := server.Config{DataDir: dir, DSN: dsn, Now: clock.Now, Log: log, DBMode: db.ModeDeny}
+	if db.IsPostgres(dsn) {
+		// The server runs as a role that owns no table, so that row-level
+		// security holds every request as it does in production.
+		cfg.DBOwner, cfg.DSN = dsn, dbtest.AppDSN(t, dsn)
+	}
+	sys, err := server.Build(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sys.Close() })
+	sys.Cipher.Observe(leaks.reg.Add)
 	hs := httptest.NewServer(sys.Web)
+	// Fixtures and direct service calls are system work: they see every
+	// organization. Requests through HTTP carry their own organization.
+	e := &Env{T: t, Sys: sys, Clock: clock, HTTP: hs, Ctx: db.System(context.Background()), leaks: leaks}
+	t.Cleanup(func() { e.finishLeakScan(t) })
 	t.Cleanup(hs.Close)
-	return &Env{T: t, Sys: sys, Clock: clock, HTTP: hs, Ctx: context.Background()}
+	return e
 }
 
 // Exec runs a statement on the write pool and fails the test on error.
 func (e *Env) Exec(query string, args ...any) {
 	e.T.Helper()
-	if _, err := e.Sys.DB.W.Exec(query, args...); err != nil {
+	if _, err := e.Sys.DB.W.ExecContext(e.Ctx, query, args...); err != nil {
 		e.T.Fatalf("exec %q: %v", query, err)
+	}
+}
+
+// OwnerExec runs a statement as the role owning the tables (on SQLite the
+// same as Exec): what the application's role may not do, such as switching
+// a trigger off to tamper with the audit log.
+func (e *Env) OwnerExec(query string, args ...any) {
+	e.T.Helper()
+	if e.Sys.DB.Dialect != db.Postgres {
+		e.Exec(query, args...)
+		return
+	}
+	owner, err := sql.Open("pgx", e.Sys.DB.OwnerDSN())
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	defer owner.Close()
+	if _, err := owner.ExecContext(e.Ctx, query, args...); err != nil {
+		e.T.Fatalf("exec as owner %q: %v", query, err)
 	}
 }
 
@@ -102,7 +136,7 @@ func (e *Env) Exec(query string, args ...any) {
 func (e *Env) ID(query string, args ...any) int64 {
 	e.T.Helper()
 	var id int64
-	if err := e.Sys.DB.W.QueryRow(query, args...).Scan(&id); err != nil {
+	if err := e.Sys.DB.W.QueryRowContext(e.Ctx, query, args...).Scan(&id); err != nil {
 		e.T.Fatalf("insert %q: %v", query, err)
 	}
 	return id
@@ -125,11 +159,14 @@ func (e *Env) Org(code, name string) *Org {
 // Platform is the platform organization (id 1).
 func (e *Env) Platform() *Org { return &Org{E: e, ID: 1, Code: "platform"} }
 
+var siteSeq atomic.Int64
+
 // Site creates an active service point of kind centre/project/post.
 func (o *Org) Site(name, kind string) int64 {
 	now := o.E.Clock.Now().UTC()
+	// Codes follow creation order (lists sort by code).
 	return o.E.ID(`INSERT INTO sites (org_id, code, name, kind, status, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, 'active', $5, $5) RETURNING id`, o.ID, fmt.Sprintf("S%d", time.Now().UnixNano()%1e9), name, kind, now)
+		VALUES ($1, $2, $3, $4, 'active', $5, $5) RETURNING id`, o.ID, fmt.Sprintf("S%09d", siteSeq.Add(1)), name, kind, now)
 }
 
 // Dept creates a department of kind admin/service/finance/other.
@@ -215,6 +252,9 @@ type Client struct {
 	E     *Env
 	HTTP  *http.Client
 	Token string // bearer token for API calls, when set
+	// who is signed in and which plaintexts they may see (leak scans).
+	user                          string
+	revealClient, revealVolunteer bool
 }
 
 // Anon returns a client with a cookie jar and no redirects followed.
@@ -233,6 +273,8 @@ func (e *Env) Login(p *Person) *Client {
 	if res.Status != http.StatusSeeOther {
 		e.T.Fatalf("login %s: status %d: %s", p.Username, res.Status, res.Body)
 	}
+	c.signedIn(p)
+	e.finishSignIn(c, p.Username, res)
 	return c
 }
 
@@ -240,7 +282,17 @@ func (e *Env) Login(p *Person) *Client {
 func (e *Env) APIClient(p *Person) *Client {
 	e.T.Helper()
 	c := e.Anon()
-	res := c.JSON("POST", "/api/v1/session", map[string]string{"username": p.Username, "password": Password})
+	in := map[string]string{"username": p.Username, "password": Password}
+	if code := e.apiCode(p.Username); code != "" {
+		in["totp_code"] = code
+	}
+	res := c.JSON("POST", "/api/v1/session", in)
+	if res.Status == http.StatusForbidden && in["totp_code"] == "" {
+		// A second factor is required but not set up: enrol on the pages.
+		e.Login(p)
+		in["totp_code"] = e.apiCode(p.Username)
+		res = c.JSON("POST", "/api/v1/session", in)
+	}
 	if res.Status != http.StatusCreated {
 		e.T.Fatalf("api login %s: %d %s", p.Username, res.Status, res.Body)
 	}
@@ -248,6 +300,7 @@ func (e *Env) APIClient(p *Person) *Client {
 	json.Unmarshal([]byte(res.Body), &out)
 	c.Token = out.Token
 	c.HTTP.Jar = nil
+	c.signedIn(p)
 	return c
 }
 
@@ -278,7 +331,16 @@ func (c *Client) Do(method, path string, body io.Reader, contentType string) Res
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
+	for _, f := range c.scanResponse(method, path, b) {
+		c.E.T.Errorf("LEAK: %s", f)
+	}
 	return Response{Status: res.StatusCode, Body: string(b), Header: res.Header, Location: res.Header.Get("Location")}
+}
+
+// signedIn records who the client is and what it may see in plaintext.
+func (c *Client) signedIn(p *Person) {
+	c.user = p.Username
+	c.revealClient, c.revealVolunteer = revealKinds(c.E, p)
 }
 
 // Get fetches a page.
@@ -303,7 +365,7 @@ func (c *Client) JSON(method, path string, v any) Response {
 func (e *Env) Count(query string, args ...any) int {
 	e.T.Helper()
 	var n int
-	if err := e.Sys.DB.R.QueryRow(query, args...).Scan(&n); err != nil && err != sql.ErrNoRows {
+	if err := e.Sys.DB.R.QueryRowContext(e.Ctx, query, args...).Scan(&n); err != nil && err != sql.ErrNoRows {
 		e.T.Fatal(err)
 	}
 	return n

@@ -11,6 +11,7 @@ import (
 	"shegong/internal/app"
 	"shegong/internal/authz"
 	"shegong/internal/db"
+	"shegong/internal/dbtest"
 	"shegong/internal/export"
 	"shegong/internal/pii"
 	"shegong/internal/volunteers"
@@ -49,6 +50,7 @@ func setup(t *testing.T, d *db.DB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	dbtest.WatchLeaks(t, d, c)
 	f := &fixture{t: t, d: d, ctx: context.Background(), clock: &clock{t: start}}
 	f.svc = volunteers.New(d, f.clock.Now, c)
 	f.org = f.id(`INSERT INTO organizations (code, name, kind, status, created_at) VALUES ('lvye', '绿叶社工', 'agency', 'active', $1) RETURNING id`, start)

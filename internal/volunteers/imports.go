@@ -545,6 +545,7 @@ func (s *Service) ImportRecords(ctx context.Context, p *authz.Principal, r io.Re
 	}
 	var minutes Minutes
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		minutes = 0 // the transaction may run again (see db.Tx)
 		for _, g := range good {
 			id, err := s.createRecord(ctx, tx, p, g.in)
 			if err != nil {

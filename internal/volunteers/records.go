@@ -220,7 +220,10 @@ func (s *Service) createRecord(ctx context.Context, tx *sql.Tx, p *authz.Princip
 		return 0, err
 	}
 	t := in.normalize(&v, s.today())
-	vol := s.checkRecordRefs(ctx, tx, p, &in, &v)
+	vol, err := s.checkRecordRefs(ctx, tx, p, &in, &v)
+	if err != nil {
+		return 0, err
+	}
 	if err := v.Err(); err != nil {
 		return 0, err
 	}
@@ -228,7 +231,7 @@ func (s *Service) createRecord(ctx context.Context, tx *sql.Tx, p *authz.Princip
 		return 0, err
 	}
 	var id int64
-	err := tx.QueryRowContext(ctx, sqlInsertRecord, p.OrgID, in.VolunteerID, in.SiteID, nullID(in.TeamID),
+	err = tx.QueryRowContext(ctx, sqlInsertRecord, p.OrgID, in.VolunteerID, in.SiteID, nullID(in.TeamID),
 		nullID(in.ActivityID), in.ActivityName, in.Place, in.Date, t.start, t.end, in.LateMinutes, in.EarlyMinutes, t.minutes,
 		in.Content, in.PeopleServed, in.LeadName, in.LeadPhone, p.UserID, p.DisplayName, in.Note, s.Now().UTC()).Scan(&id)
 	if err != nil {
@@ -240,30 +243,41 @@ func (s *Service) createRecord(ctx context.Context, tx *sql.Tx, p *authz.Princip
 
 // checkRecordRefs checks the volunteer, service point and team of a record
 // and fills the service point from the volunteer when none was chosen.
-func (s *Service) checkRecordRefs(ctx context.Context, q db.Querier, p *authz.Principal, in *RecordInput, v *app.Validation) *Volunteer {
+// A failing database is returned as an error, not as a field message.
+func (s *Service) checkRecordRefs(ctx context.Context, q db.Querier, p *authz.Principal, in *RecordInput, v *app.Validation) (*Volunteer, error) {
 	var vol *Volunteer
 	if in.VolunteerID != 0 {
 		var err error
-		if vol, err = s.load(ctx, q, p, PermRead, in.VolunteerID); err != nil {
+		vol, err = s.load(ctx, q, p, PermRead, in.VolunteerID)
+		switch {
+		case app.ErrorCode(err) == app.ENotFound:
 			v.Add("volunteer_id", "请选择有效的志愿者")
 			vol = nil
+		case err != nil:
+			return nil, err
 		}
 	}
 	if in.SiteID == 0 && vol != nil {
 		in.SiteID = vol.SiteID
 	}
 	if vol != nil || in.SiteID != 0 {
-		checkSite(ctx, q, p, PermWrite, in.SiteID, "site_id", v)
+		if _, err := checkSite(ctx, q, p, PermWrite, in.SiteID, "site_id", v); err != nil {
+			return nil, err
+		}
 	}
 	if in.TeamID != 0 {
-		if _, err := s.loadTeam(ctx, q, p, PermRead, in.TeamID); err != nil {
+		_, err := s.loadTeam(ctx, q, p, PermRead, in.TeamID)
+		switch {
+		case app.ErrorCode(err) == app.ENotFound:
 			v.Add("team_id", "请选择有效的服务队")
+		case err != nil:
+			return nil, err
 		}
 	}
 	if vol == nil {
-		return &Volunteer{}
+		return &Volunteer{}, nil
 	}
-	return vol
+	return vol, nil
 }
 
 // checkOverlap locks the volunteer's row, so that two records of one
@@ -323,7 +337,7 @@ func exportedError(r *ServiceRecord) error {
 const sqlUpdateRecord = `UPDATE volunteer_services SET volunteer_id = $3, site_id = $4, team_id = $5, activity_id = $6,
 	activity_name = $7, place = $8, service_date = $9, start_min = $10, end_min = $11, late_min = $12, early_min = $13,
 	minutes = $14, content = $15, people_served = $16, lead_name = $17, lead_phone = $18, note = $19, updated_at = $20,
-	version = version + 1 WHERE org_id = $1 AND id = $2`
+	version = version + 1 WHERE org_id = $1 AND id = $2 AND version = $21`
 
 // UpdateRecord edits a service record not yet exported to i志愿.
 func (s *Service) UpdateRecord(ctx context.Context, p *authz.Principal, id int64, in RecordInput) (*ServiceRecord, error) {
@@ -343,17 +357,28 @@ func (s *Service) UpdateRecord(ctx context.Context, p *authz.Principal, id int64
 			return err
 		}
 		t := in.normalize(&v, s.today())
-		vol := s.checkRecordRefs(ctx, tx, p, &in, &v)
+		vol, err := s.checkRecordRefs(ctx, tx, p, &in, &v)
+		if err != nil {
+			return err
+		}
 		if err := v.Err(); err != nil {
 			return err
 		}
 		if err := s.checkOverlap(ctx, tx, p.OrgID, in.VolunteerID, id, in.Date, t); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, sqlUpdateRecord, p.OrgID, id, in.VolunteerID, in.SiteID, nullID(in.TeamID),
+		// Guarded by the version read above (on PostgreSQL another edit may
+		// commit in between).
+		res, err := tx.ExecContext(ctx, sqlUpdateRecord, p.OrgID, id, in.VolunteerID, in.SiteID, nullID(in.TeamID),
 			nullID(in.ActivityID), in.ActivityName, in.Place, in.Date, t.start, t.end, in.LateMinutes, in.EarlyMinutes,
-			t.minutes, in.Content, in.PeopleServed, in.LeadName, in.LeadPhone, in.Note, s.Now().UTC()); err != nil {
+			t.minutes, in.Content, in.PeopleServed, in.LeadName, in.LeadPhone, in.Note, s.Now().UTC(), cur.Version)
+		if err != nil {
 			return fmt.Errorf("volunteers: update service record: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("volunteers: update service record: %w", err)
+		} else if n != 1 {
+			return app.Errorf(app.EConflict, "该服务记录已被他人修改，请刷新后重新编辑")
 		}
 		return s.writeAudit(ctx, tx, p, "volunteer_service.update", "volunteer_service", id,
 			fmt.Sprintf("%s %s %s–%s %s", vol.No, in.Date, FormatClock(t.start), FormatClock(t.end), in.ActivityName))

@@ -14,6 +14,7 @@ import (
 	"shegong/internal/authz"
 	"shegong/internal/db"
 	"shegong/internal/pii"
+	"shegong/internal/seqno"
 )
 
 // Service is the volunteer service; the HTML pages and the JSON API both
@@ -64,21 +65,26 @@ func (s *Service) Sites(ctx context.Context, p *authz.Principal, perm *authz.Per
 
 // checkSite validates that siteID is an active service point of p's
 // organization within p's scope for perm; field names the form field.
-func checkSite(ctx context.Context, q db.Querier, p *authz.Principal, perm *authz.Perm, siteID int64, field string, v *app.Validation) string {
+// A failing database is an error, never "请选择有效的服务点": the user's
+// choice was not wrong.
+func checkSite(ctx context.Context, q db.Querier, p *authz.Principal, perm *authz.Perm, siteID int64, field string, v *app.Validation) (string, error) {
 	if !v.Chosen(field, siteID, "服务点") {
-		return ""
+		return "", nil
 	}
 	var name, status string
 	err := q.QueryRowContext(ctx, `SELECT name, status FROM sites WHERE org_id = $1 AND id = $2`, p.OrgID, siteID).Scan(&name, &status)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("volunteers: check service point: %w", err)
+	}
 	if err != nil || status != "active" {
 		v.Add(field, "请选择有效的服务点")
-		return ""
+		return "", nil
 	}
 	if !p.Scope(perm).Allows(siteObj(p.OrgID, siteID)) {
 		v.Add(field, "您无权在该服务点登记")
-		return ""
+		return "", nil
 	}
-	return name
+	return name, nil
 }
 
 // siteObj is the scope facts of a record that belongs to one service point.
@@ -88,16 +94,7 @@ func siteObj(orgID, siteID int64) authz.Obj {
 
 // nextNumber takes the next gap-free number of kind for year inside tx.
 func nextNumber(ctx context.Context, tx *sql.Tx, orgID int64, kind string, year int) (int, error) {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO volunteer_counters (org_id, kind, year, last_no) VALUES ($1, $2, $3, 0)
-		ON CONFLICT (org_id, kind, year) DO NOTHING`, orgID, kind, year); err != nil {
-		return 0, fmt.Errorf("volunteers: counter: %w", err)
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `UPDATE volunteer_counters SET last_no = last_no + 1
-		WHERE org_id = $1 AND kind = $2 AND year = $3 RETURNING last_no`, orgID, kind, year).Scan(&n); err != nil {
-		return 0, fmt.Errorf("volunteers: counter: %w", err)
-	}
-	return n, nil
+	return seqno.Next(ctx, tx, seqno.Key{OrgID: orgID, Kind: kind, Year: year})
 }
 
 // writeAudit records an action of p in tx.

@@ -164,7 +164,9 @@ func (s *Service) CreateTeam(ctx context.Context, p *authz.Principal, in TeamInp
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		var v app.Validation
 		in.normalize(&v)
-		checkSite(ctx, tx, p, PermWrite, in.SiteID, "site_id", &v)
+		if _, err := checkSite(ctx, tx, p, PermWrite, in.SiteID, "site_id", &v); err != nil {
+			return err
+		}
 		s.checkLeader(ctx, tx, p, in.LeaderID, &v)
 		checkProject(ctx, tx, p, in.ProjectID, &v)
 		if err := v.Err(); err != nil {
@@ -211,7 +213,9 @@ func (s *Service) UpdateTeam(ctx context.Context, p *authz.Principal, id int64, 
 		var v app.Validation
 		in.normalize(&v)
 		if in.SiteID != cur.SiteID {
-			checkSite(ctx, tx, p, PermWrite, in.SiteID, "site_id", &v)
+			if _, err := checkSite(ctx, tx, p, PermWrite, in.SiteID, "site_id", &v); err != nil {
+				return err
+			}
 		}
 		if in.LeaderID != cur.LeaderID {
 			s.checkLeader(ctx, tx, p, in.LeaderID, &v)
@@ -475,7 +479,10 @@ func (s *Service) AddManager(ctx context.Context, p *authz.Principal, siteID, st
 	}
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		var v app.Validation
-		site := checkSite(ctx, tx, p, PermWrite, siteID, "site_id", &v)
+		site, err := checkSite(ctx, tx, p, PermWrite, siteID, "site_id", &v)
+		if err != nil {
+			return err
+		}
 		var name string
 		if v.Chosen("staff_id", staffID, "同工") {
 			err := tx.QueryRowContext(ctx, `SELECT name FROM staff WHERE org_id = $1 AND id = $2 AND status = 'active'`,

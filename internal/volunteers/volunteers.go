@@ -327,7 +327,9 @@ const sqlInsertVolunteer = `INSERT INTO volunteers (org_id, volunteer_no, site_i
 func (s *Service) create(ctx context.Context, tx *sql.Tx, p *authz.Principal, in VolunteerInput) (int64, error) {
 	var v app.Validation
 	in.normalize(&v, s.Now(), true)
-	checkSite(ctx, tx, p, PermWrite, in.SiteID, "site_id", &v)
+	if _, err := checkSite(ctx, tx, p, PermWrite, in.SiteID, "site_id", &v); err != nil {
+		return 0, err
+	}
 	if err := v.Err(); err != nil {
 		return 0, err
 	}
@@ -467,7 +469,7 @@ const sqlUpdateVolunteer = `UPDATE volunteers SET site_id = $3, name = $4, gende
 	id_number_enc = $8, id_number_idx = $9, id_number_mask = $10, phone_enc = $11, phone_idx = $12, phone_mask = $13,
 	skills = $14, ivol_id = $15, joined_on = $16, status = $17, consent = $18, consent_on = $19, address_enc = $20,
 	address_mask = $21, employer = $22, education = $23, note = $24, updated_at = $25, version = version + 1
-	WHERE org_id = $1 AND id = $2`
+	WHERE org_id = $1 AND id = $2 AND version = $26`
 
 // Update edits a volunteer. Blank ID number, phone or address keep the
 // stored ones; withdrawing consent erases the optional fields.
@@ -486,7 +488,9 @@ func (s *Service) Update(ctx context.Context, p *authz.Principal, id int64, in V
 		}
 		in.normalize(&v, s.Now(), false)
 		if in.SiteID != cur.SiteID {
-			checkSite(ctx, tx, p, PermWrite, in.SiteID, "site_id", &v)
+			if _, err := checkSite(ctx, tx, p, PermWrite, in.SiteID, "site_id", &v); err != nil {
+				return err
+			}
 		}
 		if err := v.Err(); err != nil {
 			return err
@@ -528,14 +532,22 @@ func (s *Service) Update(ctx context.Context, p *authz.Principal, id int64, in V
 		if err := s.checkDuplicates(ctx, tx, p.OrgID, id, enc, in.IvolID); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, sqlUpdateVolunteer, p.OrgID, id, in.SiteID, in.Name, in.Gender, in.BirthMonth, in.IDType,
+		// The version read above guards the write: on PostgreSQL another
+		// edit may commit between that read and this update.
+		res, err := tx.ExecContext(ctx, sqlUpdateVolunteer, p.OrgID, id, in.SiteID, in.Name, in.Gender, in.BirthMonth, in.IDType,
 			enc.idEnc, enc.idIdx, enc.idMask, enc.phoneEnc, enc.phoneIdx, enc.phoneMask, in.Skills, in.IvolID, in.JoinedOn,
-			in.Status, in.Consent, in.ConsentOn, enc.addrEnc, enc.addrMask, in.Employer, in.Education, in.Note, s.Now().UTC())
+			in.Status, in.Consent, in.ConsentOn, enc.addrEnc, enc.addrMask, in.Employer, in.Education, in.Note, s.Now().UTC(),
+			cur.Version)
 		if err != nil {
 			if db.IsUniqueViolation(err) {
 				return app.Errorf(app.EConflict, "证件号码、手机号码或i志愿编号与已登记的志愿者重复")
 			}
 			return fmt.Errorf("volunteers: update: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("volunteers: update: %w", err)
+		} else if n != 1 {
+			return app.Errorf(app.EConflict, "该志愿者信息已被他人修改，请刷新后重新编辑")
 		}
 		detail := cur.No
 		if len(changed) > 0 {

@@ -66,6 +66,11 @@ var actionNames = map[string]string{
 	"auth.password_change":       "修改密码",
 	"auth.token_create":          "创建 API 令牌",
 	"auth.token_revoke":          "吊销 API 令牌",
+	"auth.totp_enrol":            "绑定动态验证码",
+	"auth.totp_verify":           "动态验证码验证",
+	"auth.totp_reset":            "重置动态验证码",
+	"auth.security_settings":     "修改登录安全设置",
+	"auth.password_expired":      "密码到期须修改",
 	"authz.deny":                 "拒绝访问",
 	"export":                     "导出",
 	"user.create":                "新建账号",
@@ -149,6 +154,7 @@ var breakNames = map[string]string{
 	audit.BreakHash:   "内容与哈希值不符（记录被修改）",
 	audit.BreakHead:   "链尾与最后一条记录不符（末尾记录被删除）",
 	audit.BreakOrphan: "有不属于任何审计链的记录",
+	audit.BreakAnchor: "清理锚点与链中最后一次清理记录不符（记录被越权删除）",
 }
 
 var actionCodeRE = regexp.MustCompile(`^[a-z][a-z0-9_.]{0,59}$`)

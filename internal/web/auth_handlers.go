@@ -12,7 +12,7 @@ func (s *Server) authRoutes() {
 	rt := s.router
 	rt.Handle(Route{Method: "GET", Pattern: "/login", Access: Public, Summary: "登录页"}, s.loginPage)
 	rt.Handle(Route{Method: "POST", Pattern: "/login", Access: Public, Summary: "登录"}, s.loginSubmit)
-	rt.Handle(Route{Method: "POST", Pattern: "/logout", Access: Signed, AllowMustChange: true, Summary: "退出登录"}, s.logout)
+	rt.Handle(Route{Method: "POST", Pattern: "/logout", Access: Signed, AllowMustChange: true, SecondStep: true, Summary: "退出登录"}, s.logout)
 	rt.Handle(Route{Method: "GET", Pattern: "/account/password", Access: Signed, AllowMustChange: true, Summary: "修改密码页"}, s.passwordPage)
 	rt.Handle(Route{Method: "POST", Pattern: "/account/password", Access: Signed, AllowMustChange: true, Summary: "修改密码"}, s.passwordSubmit)
 	rt.Handle(Route{Method: "GET", Pattern: "/account/tokens", Access: Signed, Summary: "API 令牌"}, s.tokensPage)
@@ -35,13 +35,13 @@ func (s *Server) authRoutes() {
 }
 
 func (s *Server) setSession(w http.ResponseWriter, token string) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(sessionCookie), Value: token, Path: "/", HttpOnly: true,
 		Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode,
 		MaxAge: int(s.Auth.Cfg.AbsoluteTimeout / time.Second)})
 }
 
 func (s *Server) clearSession(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(sessionCookie), Value: "", Path: "/", HttpOnly: true,
 		Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
 
@@ -66,15 +66,23 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.setSession(w, token)
+	switch p.Stage {
+	case auth.StageTOTP:
+		http.Redirect(w, r, "/login/totp?next="+urlQueryEscape(safeNext(f.Get("next"))), http.StatusSeeOther)
+		return
+	case auth.StageEnrol:
+		http.Redirect(w, r, "/account/totp", http.StatusSeeOther) // the page says why
+		return
+	}
 	if p.MustChange {
-		s.redirect(w, r, "/account/password", "首次登录，请先修改初始密码")
+		s.redirect(w, r, "/account/password", "请先修改密码")
 		return
 	}
 	http.Redirect(w, r, safeNext(f.Get("next")), http.StatusSeeOther)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	if c, err := r.Cookie(sessionCookie); err == nil {
+	if c, err := r.Cookie(s.cookieName(sessionCookie)); err == nil {
 		if err := s.Auth.Logout(r.Context(), c.Value); err != nil {
 			s.fail(w, r, err)
 			return
@@ -84,9 +92,32 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
+// passwordData tells the password page the policy in force.
+type passwordData struct {
+	Help       string
+	Expired    bool
+	MaxAgeDays int
+}
+
+func (s *Server) passwordPageData(r *http.Request) (passwordData, error) {
+	p := principalOf(r)
+	pol, until, err := s.Auth.PasswordExpiry(r.Context(), p.OrgID, p.UserID)
+	if err != nil {
+		return passwordData{}, err
+	}
+	return passwordData{Help: pol.Help(), Expired: p.MustChange && !until.IsZero() && !s.Now().Before(until),
+		MaxAgeDays: int(pol.MaxAge().Hours() / 24)}, nil
+}
+
 func (s *Server) passwordPage(w http.ResponseWriter, r *http.Request) {
 	pg := s.page(r, "修改密码", Crumb{Label: "系统设置"}, Crumb{Label: "修改密码"})
 	pg.Form = &Form{Values: map[string][]string{}}
+	d, err := s.passwordPageData(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pg.Data = d
 	s.render(w, r, http.StatusOK, "account/password", pg)
 }
 
@@ -104,6 +135,12 @@ func (s *Server) passwordSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 		pg := s.page(r, "修改密码", Crumb{Label: "系统设置"}, Crumb{Label: "修改密码"})
 		pg.Form = f
+		d, derr := s.passwordPageData(r)
+		if derr != nil {
+			s.fail(w, r, derr)
+			return
+		}
+		pg.Data = d
 		s.render(w, r, http.StatusUnprocessableEntity, "account/password", pg)
 		return
 	}
@@ -156,6 +193,7 @@ func (s *Server) tokenRevoke(w http.ResponseWriter, r *http.Request) {
 type apiLoginIn struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
+	TOTPCode string `json:"totp_code,omitempty" doc:"已绑定动态验证码的账号须提供：验证器应用中的6位数字或一个恢复码"`
 }
 
 type apiLoginOut struct {
@@ -182,7 +220,7 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	token, p, err := s.Auth.Login(r.Context(), in.Username, in.Password, auth.KindAPI,
+	token, p, err := s.Auth.LoginWithCode(r.Context(), in.Username, in.Password, in.TOTPCode, auth.KindAPI,
 		auth.Client{IP: clientIP(r), UserAgent: r.UserAgent()})
 	if err != nil {
 		s.writeError(w, r, err)

@@ -181,11 +181,17 @@ func (s *Server) caseArchiveCheck(w http.ResponseWriter, r *http.Request) {
 	}
 	filters = append(filters, Filter{Name: "gaps", Label: "档案", Type: "select",
 		Options: []Option{{Value: "1", Label: "只看有缺漏的"}}})
+	// The report's scope may be wider than the case files' (evaluators
+	// check archives without reading case files): link only what opens.
+	canOpen := principalOf(r).Can(cases.PermCaseRead)
 	def := ListDef[cases.ArchiveRow]{
 		Sheet:   "档案检查-" + ac.Month,
 		Filters: filters,
 		Cols: []ListCol[cases.ArchiveRow]{
 			{Label: "个案编号", Width: 16, Cell: func(a cases.ArchiveRow) Cell {
+				if !canOpen {
+					return Cell{Text: a.Number}
+				}
 				return Cell{Text: a.Number, Href: fmt.Sprintf("/cases/%d", a.CaseID)}
 			}},
 			{Label: "服务对象", Cell: func(a cases.ArchiveRow) Cell { return Cell{Text: a.ClientName} }},

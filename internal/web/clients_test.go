@@ -522,7 +522,7 @@ func TestClientCategoriesPage(t *testing.T) {
 			t.Fatalf("add category: %d", r.Status)
 		}
 		var id int64
-		if err := e.Sys.DB.R.QueryRow(`SELECT id FROM client_categories WHERE name = '长者'`).Scan(&id); err != nil {
+		if err := e.Sys.DB.R.QueryRowContext(e.Ctx, `SELECT id FROM client_categories WHERE name = '长者'`).Scan(&id); err != nil {
 			t.Fatal(err)
 		}
 		if r := c.PostForm("/clients/categories/status", url.Values{"category_id": {fmt.Sprint(id)}, "active": {"0"}}); r.Status != http.StatusSeeOther {

@@ -3,12 +3,16 @@ package web_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -135,12 +139,24 @@ func call(c *testenv.Client, rt web.Route, path string) testenv.Response {
 
 func denied(status int) bool { return status == http.StatusForbidden || status == http.StatusNotFound }
 
-// skipInMatrix lists routes whose effect would end the actor's session
-// mid-run; they are covered by their own tests.
-func skipInMatrix(rt web.Route) bool {
-	return rt.Pattern == "/logout" || (rt.Pattern == "/api/v1/session" && rt.Method == "DELETE") ||
-		rt.Access == web.Public
+// publicRoutes are the only routes the matrix leaves out: they need no
+// sign-in, so there is no role to vary. Each says why it is safe.
+var publicRoutes = map[string]string{
+	"GET /static/":          "embedded CSS, scripts and images; no data",
+	"GET /healthz":          "answers up or down and the engine name; no data",
+	"GET /login":            "the sign-in form; no data",
+	"POST /login":           "sign-in itself; its answers are tested in the auth tests",
+	"POST /api/v1/session":  "API sign-in itself; tested in the API tests",
+	"GET /api/openapi.json": "the API's description, generated from the route declarations; no data",
 }
+
+// endsSession reports routes that end the actor's session: the matrix runs
+// them after every other route.
+func endsSession(rt web.Route) bool {
+	return rt.Pattern == "/logout" || (rt.Pattern == "/api/v1/session" && rt.Method == "DELETE")
+}
+
+func skipInMatrix(rt web.Route) bool { return rt.Access == web.Public }
 
 func TestPermissionMatrix(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, _ *testenv.Env) {
@@ -148,7 +164,19 @@ func TestPermissionMatrix(t *testing.T) {
 		if strings.HasSuffix(t.Name(), "postgres") {
 			dsn = "postgres"
 		}
-		var cells, allows atomic.Int64
+		var cells, allows, listRoutes atomic.Int64
+		var coveredMu sync.Mutex
+		covered := map[string]map[authz.Role]bool{} // route → roles that ran at least one cell
+		cover := func(rt web.Route, role authz.Role) {
+			coveredMu.Lock()
+			k := rt.Method + " " + rt.Pattern
+			if covered[k] == nil {
+				covered[k] = map[authz.Role]bool{}
+			}
+			covered[k][role] = true
+			coveredMu.Unlock()
+		}
+		var allRoutes []web.Route
 		// Each role runs in parallel on its own fresh database.
 		t.Run("roles", func(t *testing.T) {
 			for _, ri := range authz.Roles {
@@ -167,11 +195,32 @@ func TestPermissionMatrix(t *testing.T) {
 					api := e.APIClient(w.Actor)
 					routes := e.Sys.Web.Routes()
 					cached := map[string]map[string]matrixCase{}
-					// Reads first, then writes, so a write cannot hide a later read's record.
-					sort.SliceStable(routes, func(i, j int) bool { return routes[i].Method == "GET" && routes[j].Method != "GET" })
+					coveredMu.Lock()
+					allRoutes = routes
+					coveredMu.Unlock()
+					// Reads first, then writes, so a write cannot hide a later
+					// read's record; last the routes that end the session.
+					rank := func(rt web.Route) int {
+						switch {
+						case endsSession(rt):
+							return 2
+						case rt.Method == "GET":
+							return 0
+						}
+						return 1
+					}
+					sort.SliceStable(routes, func(i, j int) bool { return rank(routes[i]) < rank(routes[j]) })
+					listsChecked := false
 					for _, rt := range routes {
 						if skipInMatrix(rt) {
 							continue
+						}
+						if rt.Method != "GET" && !listsChecked {
+							// Between reads and writes: every list and search
+							// shows only records in the actor's scope.
+							listsChecked = true
+							n := checkListScopes(t, w, p, c, api, routes, cached)
+							listRoutes.Store(int64(n))
 						}
 						client := c
 						if rt.IsAPI() {
@@ -182,6 +231,7 @@ func TestPermissionMatrix(t *testing.T) {
 							want := rt.Access == web.Signed || p.Can(rt.Perm)
 							res := call(client, rt, fillPath(rt.Pattern, nil))
 							check(t, name, want, res)
+							cover(rt, role)
 							cells.Add(1)
 							if want {
 								allows.Add(1)
@@ -208,17 +258,10 @@ func TestPermissionMatrix(t *testing.T) {
 							if !ok {
 								continue
 							}
-							var want bool
-							switch {
-							case mc.Allowed != nil:
-								want = mc.Allowed(p)
-							case rt.Access == web.Signed:
-								want = mc.Facts.OrgID == p.OrgID
-							default:
-								want = p.Scope(rt.Perm).Allows(mc.Facts) && !(p.IsPlatform() && mc.Facts.OrgID != p.OrgID && rt.Perm.Grants[authz.RolePlatformOperator] == 0)
-							}
+							want := expected(rt, mc, p)
 							res := call(client, rt, fillPath(rt.Pattern, mc.Params))
 							check(t, name+" ["+own+"]", want, res)
+							cover(rt, role)
 							cells.Add(1)
 							if want {
 								allows.Add(1)
@@ -228,8 +271,45 @@ func TestPermissionMatrix(t *testing.T) {
 				})
 			}
 		})
-		t.Logf("permission matrix: %d cells, %d expected allows, %d expected denials", cells.Load(), allows.Load(), cells.Load()-allows.Load())
+		// Every route of every module is in the matrix, for every role;
+		// only the public routes are left out, each with its reason.
+		if t.Failed() {
+			return
+		}
+		for _, rt := range allRoutes {
+			k := rt.Method + " " + rt.Pattern
+			if rt.Access == web.Public {
+				if publicRoutes[k] == "" {
+					t.Errorf("public route %s is not in the matrix and has no stated reason", k)
+				}
+				continue
+			}
+			for _, ri := range authz.Roles {
+				if !covered[k][ri.Role] {
+					t.Errorf("route %s was not checked for role %s (no matrix cell)", k, ri.Role)
+				}
+			}
+		}
+		for k := range publicRoutes {
+			if !slices.ContainsFunc(allRoutes, func(rt web.Route) bool { return rt.Method+" "+rt.Pattern == k && rt.Access == web.Public }) {
+				t.Errorf("publicRoutes lists %s, which is not a public route", k)
+			}
+		}
+		t.Logf("list scopes: %d list, search and report routes checked per role (with sort, page, search and export variants)", listRoutes.Load())
+		t.Logf("permission matrix: %d routes (%d public left out), %d cells, %d expected allows, %d expected denials",
+			len(allRoutes), len(publicRoutes), cells.Load(), allows.Load(), cells.Load()-allows.Load())
 	})
+}
+
+// expected is the matrix's rule: may p call rt on the record mc?
+func expected(rt web.Route, mc matrixCase, p *authz.Principal) bool {
+	switch {
+	case mc.Allowed != nil:
+		return mc.Allowed(p)
+	case rt.Access == web.Signed:
+		return mc.Facts.OrgID == p.OrgID
+	}
+	return p.Scope(rt.Perm).Allows(mc.Facts) && !(p.IsPlatform() && mc.Facts.OrgID != p.OrgID && rt.Perm.Grants[authz.RolePlatformOperator] == 0)
 }
 
 func check(t *testing.T, name string, want bool, res testenv.Response) {
@@ -294,4 +374,133 @@ func TestRoutesAreDeclared(t *testing.T) {
 	if r := c.Get("/no/such/page"); r.Status != http.StatusNotFound && r.Status != http.StatusSeeOther {
 		t.Errorf("undeclared path answered %d", r.Status)
 	}
+}
+
+// forbiddenRecord is a matrix record the actor may not open, and how a
+// list would betray it.
+type forbiddenRecord struct {
+	kind, id string
+	link     *regexp.Regexp // an HTML link to its page
+	apiList  string         // the API list route whose items are of its kind
+}
+
+// checkListScopes fetches every parameterless GET route (lists, searches,
+// reports, the home page, API lists) as the actor, also sorted, paged,
+// searched and exported, and fails on any sign of a record the actor may
+// not open: a link to its page, or its id among an API list's items. The
+// records are the matrix fixtures of every kind (own, same site,
+// supervisee, other site, other organization); the rule is the record
+// page's permission and scope. It returns the number of routes checked.
+func checkListScopes(t *testing.T, w *world, p *authz.Principal, c, api *testenv.Client, routes []web.Route,
+	cached map[string]map[string]matrixCase) int {
+	t.Helper()
+	var forbidden []forbiddenRecord
+	byKindAPI := map[string]string{} // API list pattern → kind
+	for _, rt := range routes {
+		if rt.Method != "GET" || rt.Object == "" || !strings.HasSuffix(rt.Pattern, "/{id}") || strings.Count(rt.Pattern, "{") != 1 {
+			continue
+		}
+		base := strings.TrimSuffix(rt.Pattern, "/{id}")
+		if rt.IsAPI() {
+			byKindAPI[base] = rt.Object
+		}
+		if cached[rt.Object] == nil {
+			cached[rt.Object] = objectFixtures[rt.Object](w)
+		}
+		for _, own := range ownerships {
+			mc, ok := cached[rt.Object][own]
+			if !ok || mc.Params["id"] == "" || expected(rt, mc, p) {
+				continue
+			}
+			fr := forbiddenRecord{kind: rt.Object, id: mc.Params["id"]}
+			if rt.IsAPI() {
+				fr.apiList = base
+			} else {
+				fr.link = regexp.MustCompile(regexp.QuoteMeta(base+"/"+mc.Params["id"]) + `(["/?#]|\\")`)
+			}
+			forbidden = append(forbidden, fr)
+		}
+	}
+	sortRE := regexp.MustCompile(`href="([^"]*[?&]amp;sort=[^"]*|[^"]*\?sort=[^"]*)"`)
+	checked := 0
+	for _, rt := range routes {
+		if rt.Method != "GET" || strings.Contains(rt.Pattern, "{") || skipInMatrix(rt) {
+			continue
+		}
+		client := c
+		if rt.IsAPI() {
+			client = api
+		}
+		first := call(client, rt, rt.Pattern)
+		if denied(first.Status) || first.Status >= 300 {
+			continue
+		}
+		checked++
+		variants := []string{"?page=2", "?q=" + url.QueryEscape("矩阵"), "?page=1&size=200", "?format=xlsx"}
+		for i, m := range sortRE.FindAllStringSubmatch(first.Body, -1) {
+			if i >= 4 {
+				break
+			}
+			href := strings.ReplaceAll(m[1], "&amp;", "&")
+			if j := strings.Index(href, "?"); j >= 0 {
+				variants = append(variants, href[j:])
+			}
+		}
+		bodies := map[string]string{rt.Pattern: first.Body}
+		for _, v := range variants {
+			res := client.Get(rt.Pattern + v)
+			if res.Status < 300 {
+				bodies[rt.Pattern+v] = res.Body
+			}
+		}
+		for where, body := range bodies {
+			if strings.Contains(where, "format=xlsx") {
+				// A workbook holds no links; its rows are the list's, and
+				// the leak scans read it for personal data.
+				continue
+			}
+			var apiIDs map[string]bool
+			if rt.IsAPI() {
+				apiIDs = itemIDs(body)
+			}
+			for _, fr := range forbidden {
+				if fr.link != nil && fr.link.MatchString(body) {
+					t.Errorf("%s GET %s shows a link to %s %s it may not open", p.Username, where, fr.kind, fr.id)
+				}
+				if fr.apiList != "" && fr.apiList == rt.Pattern && apiIDs[fr.id] {
+					t.Errorf("%s GET %s lists %s %s it may not open", p.Username, where, fr.kind, fr.id)
+				}
+			}
+		}
+	}
+	return checked
+}
+
+// itemIDs collects the "id" of every object inside a JSON array.
+func itemIDs(body string) map[string]bool {
+	var v any
+	if json.Unmarshal([]byte(body), &v) != nil {
+		return nil
+	}
+	out := map[string]bool{}
+	var walk func(v any, inArray bool)
+	walk = func(v any, inArray bool) {
+		switch x := v.(type) {
+		case []any:
+			for _, e := range x {
+				walk(e, true)
+			}
+		case map[string]any:
+			if inArray {
+				if id, ok := x["id"].(float64); ok {
+					out[strconv.FormatInt(int64(id), 10)] = true
+				}
+			}
+			for _, e := range x {
+				walk(e, false)
+			}
+		}
+	}
+	walk(v, false)
+	return out
 }

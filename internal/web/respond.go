@@ -141,16 +141,16 @@ func safeNext(next string) string {
 
 // setFlash stores a one-time message shown on the next page.
 func (s *Server) setFlash(w http.ResponseWriter, msg string) {
-	http.SetCookie(w, &http.Cookie{Name: "flash", Value: url.QueryEscape(msg), Path: "/", HttpOnly: true,
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(flashCookie), Value: url.QueryEscape(msg), Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies, MaxAge: 60})
 }
 
 func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) string {
-	c, err := r.Cookie("flash")
+	c, err := r.Cookie(s.cookieName(flashCookie))
 	if err != nil {
 		return ""
 	}
-	http.SetCookie(w, &http.Cookie{Name: "flash", Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(flashCookie), Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies})
 	v, _ := url.QueryUnescape(c.Value)
 	return v

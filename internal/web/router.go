@@ -38,6 +38,9 @@ type Route struct {
 	// AllowMustChange lets a user whose password must be changed use the
 	// route (the change-password page itself, sign-out).
 	AllowMustChange bool
+	// SecondStep lets a session whose second sign-in step is still due
+	// (the one-time code, or enrolment) use the route.
+	SecondStep bool
 }
 
 // IsAPI reports whether the route is part of the JSON API, which lives

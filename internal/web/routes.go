@@ -30,6 +30,7 @@ func (s *Server) routes() {
 	s.volunteerRoutes()
 	s.resourceRoutes()
 	s.statsRoutes()
+	s.secondFactorRoutes()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

@@ -120,6 +120,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	if s.SecureCookies {
+		// Served over HTTPS: browsers keep to HTTPS for a year.
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	// A backstop for every body; the upload handlers set tighter limits.
+	if r.Body != nil {
+		r.Body = http.MaxBytesReader(rec, r.Body, maxRequestBody)
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			s.Log.Error("panic", "request_id", rid, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
@@ -140,6 +149,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.router.mux.ServeHTTP(rec, r)
 }
+
+// maxRequestBody caps any request body (the largest legitimate one is an
+// upload of several activity photos).
+const maxRequestBody = 64 << 20
 
 type statusRecorder struct {
 	http.ResponseWriter
@@ -175,7 +188,23 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-const sessionCookie = "shegong_session"
+// Cookie names. Behind TLS (SecureCookies) they carry the __Host- prefix,
+// which browsers accept only from a secure origin, with Path=/ and no
+// Domain: no subdomain or plain-HTTP page can set or shadow them. On plain
+// HTTP (local development) the prefix would make browsers drop the cookie, so
+// the bare names are used.
+const (
+	sessionCookie = "shegong_session"
+	flashCookie   = "flash"
+)
+
+// cookieName is the name of the cookie base as this server sets it.
+func (s *Server) cookieName(base string) string {
+	if s.SecureCookies {
+		return "__Host-" + base
+	}
+	return base
+}
 
 // guard wraps each route with its declared access rule.
 func (s *Server) guard(rt Route, h http.Handler) http.Handler {
@@ -201,7 +230,15 @@ func (s *Server) guard(rt Route, h http.Handler) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		r = r.WithContext(authz.With(r.Context(), p))
+		r = r.WithContext(authz.With(tenantContext(r.Context(), p), p))
+		if p.Stage != auth.StageDone && !rt.SecondStep {
+			if rt.IsAPI() {
+				s.writeError(w, r, app.Errorf(app.EUnauthorized, "请先完成动态验证码验证"))
+				return
+			}
+			http.Redirect(w, r, stageRedirect(p.Stage), http.StatusSeeOther)
+			return
+		}
 		if p.MustChange && !rt.AllowMustChange {
 			if rt.IsAPI() {
 				s.writeError(w, r, app.Errorf(app.EForbidden, "首次登录须先修改初始密码"))
@@ -230,7 +267,7 @@ func (s *Server) principal(r *http.Request, api bool) (*authz.Principal, error) 
 		}
 		return s.Auth.Authenticate(r.Context(), strings.TrimSpace(tok), auth.KindAPI)
 	}
-	c, err := r.Cookie(sessionCookie)
+	c, err := r.Cookie(s.cookieName(sessionCookie))
 	if err != nil {
 		return nil, auth.ErrNoSession
 	}
@@ -242,3 +279,14 @@ func (s *Server) today() app.Date { return app.Today(s.Now()) }
 
 // ctxPrincipal returns the signed-in principal of r.
 func principalOf(r *http.Request) *authz.Principal { return authz.From(r.Context()) }
+
+// tenantContext marks ctx with the organization whose rows the request may
+// touch (row-level security on PostgreSQL): the principal's own, or every
+// organization for a platform operator, whose pages are aggregates over the
+// agencies the platform hosts.
+func tenantContext(ctx context.Context, p *authz.Principal) context.Context {
+	if p.IsPlatform() {
+		return db.AllOrgs(ctx)
+	}
+	return db.WithOrg(ctx, p.OrgID)
+}

@@ -102,7 +102,7 @@ func TestSiteEditAndDeactivate(t *testing.T) {
 			t.Fatal("fixture site missing")
 		}
 		var siteCode string
-		e.Sys.DB.R.QueryRow(`SELECT code FROM sites WHERE id = $1`, site).Scan(&siteCode)
+		e.Sys.DB.R.QueryRowContext(e.Ctx, `SELECT code FROM sites WHERE id = $1`, site).Scan(&siteCode)
 		form := url.Values{"code": {siteCode}, "name": {"黄江镇北岸社区综合服务中心"}, "kind": {"centre"}, "version": {"1"}}
 		if r := c.PostForm(path+"/edit", form); r.Status != http.StatusSeeOther || r.Location != path {
 			t.Fatalf("edit: %d %s", r.Status, r.Location)

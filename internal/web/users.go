@@ -228,6 +228,9 @@ type userShowData struct {
 	Self     bool
 	Roles    []Option
 	RoleInfo []authz.RoleInfo
+	// TOTP tells whether the account has a second factor; CanResetTOTP
+	// whether the viewer may reset it.
+	TOTP, CanResetTOTP bool
 }
 
 func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, code int, u *org.User, f *Form) {
@@ -241,7 +244,13 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, code int, u 
 	}
 	pg := s.page(r, u.Username, Crumb{Label: "系统设置"}, Crumb{Label: "账号与角色", Href: "/users"}, Crumb{Label: u.Username})
 	pg.Form = f
-	pg.Data = userShowData{User: u, Self: u.ID == p.UserID, Roles: agencyRoleOptions(), RoleInfo: agencyRoles()}
+	hasTOTP, err := s.Auth.HasFactor(r.Context(), u.OrgID, u.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pg.Data = userShowData{User: u, Self: u.ID == p.UserID, Roles: agencyRoleOptions(), RoleInfo: agencyRoles(),
+		TOTP: hasTOTP, CanResetTOTP: canResetTOTP(p)}
 	s.render(w, r, code, "users/show", pg)
 }
 

@@ -548,6 +548,7 @@ func (s *Server) recImport(w http.ResponseWriter, r *http.Request) {
 // volRunImport reads the uploaded file and shows the dry run or import result.
 func (s *Server) volRunImport(w http.ResponseWriter, r *http.Request, d volImportPage,
 	run func(ctx context.Context, p *authz.Principal, rd io.Reader, dryRun bool) (*volunteers.ImportResult, error)) {
+	r.Body = http.MaxBytesReader(w, r.Body, export.DefaultMaxBytes+1<<20)
 	if err := r.ParseMultipartForm(export.DefaultMaxBytes + 1<<20); err != nil {
 		d.Message = "请选择要导入的Excel文件（.xlsx）"
 		s.volRenderImport(w, r, d, http.StatusUnprocessableEntity)

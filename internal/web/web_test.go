@@ -116,7 +116,7 @@ func TestForcedPasswordChange(t *testing.T) {
 		// Bad input: errors beside the fields, nothing changed.
 		r = c.PostForm("/account/password", url.Values{"old_password": {"x"}, "new_password": {"short"}, "confirm_password": {"other"}})
 		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "当前密码不正确") ||
-			!strings.Contains(r.Body, "密码至少需要8个字符") || !strings.Contains(r.Body, "两次输入的新密码不一致") {
+			!strings.Contains(r.Body, "密码至少需要12个字符") || !strings.Contains(r.Body, "两次输入的新密码不一致") {
 			t.Fatalf("bad change: %d", r.Status)
 		}
 		r = c.PostForm("/account/password", url.Values{"old_password": {testenv.Password},

@@ -15,6 +15,7 @@ import (
 	"shegong/internal/auth"
 	"shegong/internal/authz"
 	"shegong/internal/cases"
+	"shegong/internal/db"
 	"shegong/internal/groups"
 	"shegong/internal/org"
 	"shegong/internal/volunteers"
@@ -144,7 +145,7 @@ func BuildYear(t testing.TB, s Services) *Year {
 	if s.Password == "" {
 		s.Password = DefaultPassword
 	}
-	b := &builder{t: t, ctx: context.Background(), s: s, y: &Year{}}
+	b := &builder{t: t, ctx: db.System(context.Background()), s: s, y: &Year{}}
 	y := b.y
 	b.on("2025-11-01")
 
