@@ -19,7 +19,7 @@ import (
 func (e *Env) TOTPSecret(username string) []byte {
 	e.T.Helper()
 	var enc string
-	err := e.Sys.DB.R.QueryRow(`SELECT t.secret FROM user_totp t JOIN users u ON u.org_id = t.org_id AND u.id = t.user_id
+	err := e.Sys.DB.R.QueryRowContext(e.Ctx, `SELECT t.secret FROM user_totp t JOIN users u ON u.org_id = t.org_id AND u.id = t.user_id
 		WHERE u.username = $1`, username).Scan(&enc)
 	if err != nil {
 		return nil
@@ -86,7 +86,7 @@ func (e *Env) finishSignIn(c *Client, username string, res Response) {
 func (e *Env) apiCode(username string) string {
 	e.T.Helper()
 	var confirmed bool
-	err := e.Sys.DB.R.QueryRow(`SELECT t.confirmed_at IS NOT NULL FROM user_totp t JOIN users u ON u.org_id = t.org_id AND u.id = t.user_id
+	err := e.Sys.DB.R.QueryRowContext(e.Ctx, `SELECT t.confirmed_at IS NOT NULL FROM user_totp t JOIN users u ON u.org_id = t.org_id AND u.id = t.user_id
 		WHERE u.username = $1`, username).Scan(&confirmed)
 	if err == nil && confirmed {
 		return e.FreshTOTPCode(username)

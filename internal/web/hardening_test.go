@@ -349,7 +349,7 @@ func TestReadsChangeNothingAndPagesAreSafe(t *testing.T) {
 		}
 		w := &walker{t: t, e: e, mux: mux, reached: map[string]bool{}, params: map[string][]map[string]string{}}
 		var maxSeq int64
-		e.Sys.DB.R.QueryRow(`SELECT COALESCE(MAX(seq), 0) FROM audit_log a JOIN organizations o ON o.id = a.org_id WHERE o.code = $1`, demo.Code).Scan(&maxSeq)
+		e.Sys.DB.R.QueryRowContext(e.Ctx, `SELECT COALESCE(MAX(seq), 0) FROM audit_log a JOIN organizations o ON o.id = a.org_id WHERE o.code = $1`, demo.Code).Scan(&maxSeq)
 		before := snapshot(t, e.Sys.DB)
 		for _, user := range []string{"admin", "zongganshi", "beian_sg1"} {
 			c := e.Anon()
@@ -390,7 +390,7 @@ func TestReadsChangeNothingAndPagesAreSafe(t *testing.T) {
 				t.Errorf("table %s changed during the GET walk: %s → %s", tb, b, after[tb])
 			}
 		}
-		rows, err := e.Sys.DB.R.Query(`SELECT action, COUNT(*) FROM audit_log a JOIN organizations o ON o.id = a.org_id
+		rows, err := e.Sys.DB.R.QueryContext(e.Ctx, `SELECT action, COUNT(*) FROM audit_log a JOIN organizations o ON o.id = a.org_id
 			WHERE o.code = $1 AND seq > $2 GROUP BY action`, demo.Code, maxSeq)
 		if err != nil {
 			t.Fatal(err)
@@ -573,7 +573,7 @@ func TestUploadsSniffedAndServedSafely(t *testing.T) {
 			t.Fatalf("png photo: %d %s", r.Status, clip(r.Body))
 		}
 		var pid int64
-		e.Sys.DB.R.QueryRow(`SELECT id FROM activity_photos WHERE activity_id = $1`, act.ID).Scan(&pid)
+		e.Sys.DB.R.QueryRowContext(e.Ctx, `SELECT id FROM activity_photos WHERE activity_id = $1`, act.ID).Scan(&pid)
 		r := c.Get(fmt.Sprintf("/activities/%s/photos/%d", act.ID, pid))
 		if r.Status != 200 || r.Header.Get("Content-Type") != "image/png" || r.Header.Get("X-Content-Type-Options") != "nosniff" ||
 			!strings.HasPrefix(r.Header.Get("Content-Disposition"), "inline") || !strings.Contains(r.Header.Get("Content-Security-Policy"), "sandbox") ||

@@ -53,7 +53,7 @@ func TestSecondFactorEnrolAndSignIn(t *testing.T) {
 		}
 		// Stored encrypted, never in plain base32.
 		var stored string
-		e.Sys.DB.R.QueryRow(`SELECT secret FROM user_totp WHERE user_id = $1`, admin.UserID).Scan(&stored)
+		e.Sys.DB.R.QueryRowContext(e.Ctx, `SELECT secret FROM user_totp WHERE user_id = $1`, admin.UserID).Scan(&stored)
 		if strings.Contains(stored, totp.Encode(secret)) || !strings.HasPrefix(stored, "v1:") {
 			t.Fatalf("secret stored as %q", stored)
 		}

@@ -806,7 +806,7 @@ func (w *world) check() {
 
 func column(t *testing.T, e *testenv.Env, q string, args ...any) []string {
 	t.Helper()
-	rows, err := e.Sys.DB.R.Query(q, args...)
+	rows, err := e.Sys.DB.R.QueryContext(e.Ctx, q, args...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,7 +71,7 @@ func TestEditCommittedInBetween(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var v int64
-			if err := e.Sys.DB.R.QueryRow(`SELECT version FROM `+c.table+` WHERE id = $1`, c.id).Scan(&v); err != nil {
+			if err := e.Sys.DB.R.QueryRowContext(e.Ctx, `SELECT version FROM `+c.table+` WHERE id = $1`, c.id).Scan(&v); err != nil {
 				t.Fatal(err)
 			}
 			other, err := e.Sys.DB.W.Begin()
@@ -97,7 +97,7 @@ func TestEditCommittedInBetween(t *testing.T) {
 				t.Fatalf("write over a change committed meanwhile: %d %.300s", r.status, r.body)
 			}
 			var after int64
-			e.Sys.DB.R.QueryRow(`SELECT version FROM `+c.table+` WHERE id = $1`, c.id).Scan(&after)
+			e.Sys.DB.R.QueryRowContext(e.Ctx, `SELECT version FROM `+c.table+` WHERE id = $1`, c.id).Scan(&after)
 			if after != v+1 {
 				t.Fatalf("version %d after the refused write, want %d (the other transaction's)", after, v+1)
 			}
