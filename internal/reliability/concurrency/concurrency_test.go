@@ -849,7 +849,7 @@ func gapFree(t *testing.T, what string, values []string, re *regexp.Regexp) {
 
 func last(t *testing.T, e *testenv.Env, what string, k seqno.Key, n int) {
 	t.Helper()
-	got, err := seqno.Last(context.Background(), e.Sys.DB.R, k)
+	got, err := seqno.Last(e.Ctx, e.Sys.DB.R, k)
 	if err != nil || got != n {
 		t.Errorf("%s: counter at %d (%v), %d records", what, got, err, n)
 	}

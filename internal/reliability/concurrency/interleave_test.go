@@ -74,16 +74,16 @@ func TestEditCommittedInBetween(t *testing.T) {
 			if err := e.Sys.DB.R.QueryRowContext(e.Ctx, `SELECT version FROM `+c.table+` WHERE id = $1`, c.id).Scan(&v); err != nil {
 				t.Fatal(err)
 			}
-			other, err := e.Sys.DB.W.Begin()
+			other, err := e.Sys.DB.W.BeginTx(e.Ctx, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer other.Rollback()
 			var pid int
-			if err := other.QueryRow(`SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+			if err := other.QueryRowContext(e.Ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := other.Exec(`UPDATE `+c.table+` SET version = version + 1 WHERE id = $1`, c.id); err != nil {
+			if _, err := other.ExecContext(e.Ctx, `UPDATE `+c.table+` SET version = version + 1 WHERE id = $1`, c.id); err != nil {
 				t.Fatal(err)
 			}
 			done := make(chan response, 1)
