@@ -95,7 +95,7 @@ func TestParseDate(t *testing.T) {
 			t.Errorf("ParseDate(%q) = %v, %v", c.in, d, err)
 		}
 	}
-	for _, bad := range []string{"", "2026-02-30", "2026-13-01", "01/03/2026", "明天"} {
+	for _, bad := range []string{"", "2026-02-30", "2026-13-01", "01/03/2026", "明天", "0001-01-01", "1899-12-31", "2200-01-01"} {
 		if _, err := ParseDate(bad); err == nil {
 			t.Errorf("ParseDate(%q) accepted", bad)
 		}

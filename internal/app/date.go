@@ -12,6 +12,12 @@ import (
 // PostgreSQL, so both compare and sort it the same way.
 type Date struct{ t time.Time }
 
+// MinYear and MaxYear bound the dates ParseDate accepts.
+const (
+	MinYear = 1900
+	MaxYear = 2199
+)
+
 // DateLayout is the display and storage format.
 const DateLayout = "2006-01-02"
 
@@ -32,6 +38,11 @@ func ParseDate(s string) (Date, error) {
 		if err != nil {
 			return Date{}, Errorf(EInvalid, "日期格式应为 2026-03-01")
 		}
+	}
+	// Year 1 would be the zero Date (read as "no date"); nothing this
+	// organization records lies outside these years.
+	if y := t.Year(); y < MinYear || y > MaxYear {
+		return Date{}, Errorf(EInvalid, "日期超出范围：年份应在 %d 至 %d 之间", MinYear, MaxYear)
 	}
 	return Date{t}, nil
 }

@@ -227,10 +227,13 @@ func (s *Service) FactorStatus(ctx context.Context, p *authz.Principal) (enrolle
 	return f.confirmed, st.Requires(p.Roles), nil
 }
 
-// BeginEnrol returns p's pending authenticator secret, creating one when
-// there is none yet. A confirmed one is never shown again.
+// BeginEnrol returns the authenticator secret p is asked to enrol in this
+// session. It is derived from the server's key and the session, so showing
+// the enrolment page changes nothing in the database (the same secret on
+// every view and on the QR code, a new one in a new session); only
+// ConfirmEnrol stores it. A confirmed secret is never shown again.
 func (s *Service) BeginEnrol(ctx context.Context, p *authz.Principal) (Enrolment, error) {
-	c, err := s.cipher()
+	secret, err := s.pendingSecret(p)
 	if err != nil {
 		return Enrolment{}, err
 	}
@@ -241,30 +244,26 @@ func (s *Service) BeginEnrol(ctx context.Context, p *authz.Principal) (Enrolment
 	if f.confirmed {
 		return Enrolment{}, app.Errorf(app.EConflict, "已绑定动态验证码；如需更换，请联系机构管理员重置")
 	}
-	var secret []byte
-	if f.found {
-		plain, err := c.Decrypt(f.secret)
-		if err != nil {
-			return Enrolment{}, fmt.Errorf("auth: decrypt pending secret: %w", err)
-		}
-		if secret, err = totp.Decode(plain); err != nil {
-			return Enrolment{}, err
-		}
-	} else {
-		secret = totp.NewSecret()
-		enc, err := c.Encrypt(totp.Encode(secret))
-		if err != nil {
-			return Enrolment{}, err
-		}
-		if _, err := s.DB.W.ExecContext(ctx, `INSERT INTO user_totp (org_id, user_id, secret, last_step, created_at)
-			VALUES ($1, $2, $3, 0, $4) ON CONFLICT (org_id, user_id) DO NOTHING`, p.OrgID, p.UserID, enc, s.Now().UTC()); err != nil {
-			return Enrolment{}, fmt.Errorf("auth: store pending secret: %w", err)
-		}
-		// Two tabs may race: whichever secret was stored is the one shown.
-		return s.BeginEnrol(ctx, p)
-	}
 	b32 := totp.Encode(secret)
 	return Enrolment{Secret: b32, Grouped: totp.Group(b32), URI: totp.URI(Issuer, p.Username, secret)}, nil
+}
+
+// pendingSecret derives p's enrolment secret for p's session: a keyed hash
+// of the organization, the user and the session id, which only the server
+// can compute and which nobody else learns from the page of another session.
+func (s *Service) pendingSecret(p *authz.Principal) ([]byte, error) {
+	if p.SessionID == "" {
+		return nil, app.Errorf(app.EConflict, "请在网页上登录后绑定动态验证码")
+	}
+	c, err := s.cipher()
+	if err != nil {
+		return nil, err
+	}
+	mac, err := hex.DecodeString(c.BlindIndex("auth.totp_enrol", fmt.Sprintf("%d/%d/%s", p.OrgID, p.UserID, p.SessionID)))
+	if err != nil || len(mac) < totp.SecretSize {
+		return nil, fmt.Errorf("auth: derive enrolment secret: %v", err)
+	}
+	return mac[:totp.SecretSize], nil
 }
 
 // ConfirmEnrol checks the first code from the app, marks the factor
@@ -282,14 +281,11 @@ func (s *Service) ConfirmEnrol(ctx context.Context, p *authz.Principal, code str
 	if f.confirmed {
 		return nil, app.Errorf(app.EConflict, "已绑定动态验证码")
 	}
-	if !f.found {
-		return nil, app.Errorf(app.EConflict, "请先打开绑定页面获取密钥")
-	}
-	plain, err := c.Decrypt(f.secret)
+	secret, err := s.pendingSecret(p)
 	if err != nil {
-		return nil, fmt.Errorf("auth: decrypt pending secret: %w", err)
+		return nil, err
 	}
-	secret, err := totp.Decode(plain)
+	enc, err := c.Encrypt(totp.Encode(secret))
 	if err != nil {
 		return nil, err
 	}
@@ -305,8 +301,13 @@ func (s *Service) ConfirmEnrol(ctx context.Context, p *authz.Principal, code str
 		codes[i] = newRecoveryCode()
 	}
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE user_totp SET confirmed_at = $3, last_step = $4
-			WHERE org_id = $1 AND user_id = $2 AND confirmed_at IS NULL`, p.OrgID, p.UserID, now.UTC(), step)
+		// A row without confirmation is a pending secret an earlier
+		// version kept; it is replaced.
+		res, err := tx.ExecContext(ctx, `INSERT INTO user_totp (org_id, user_id, secret, last_step, created_at, confirmed_at)
+			VALUES ($1, $2, $3, $4, $5, $5)
+			ON CONFLICT (org_id, user_id) DO UPDATE SET secret = excluded.secret, last_step = excluded.last_step,
+				created_at = excluded.created_at, confirmed_at = excluded.confirmed_at
+			WHERE user_totp.confirmed_at IS NULL`, p.OrgID, p.UserID, enc, step, now.UTC())
 		if err != nil {
 			return err
 		}

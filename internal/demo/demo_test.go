@@ -10,6 +10,7 @@ import (
 
 	"shegong/internal/app"
 	"shegong/internal/audit"
+	"shegong/internal/auth/totp"
 	"shegong/internal/authz"
 	"shegong/internal/db"
 	"shegong/internal/demo"
@@ -82,8 +83,8 @@ func TestDemoLoadsOnceAndEveryRoleSignsIn(t *testing.T) {
 				if r.Location != "/account/totp" {
 					t.Fatalf("platform operator is not sent to enrolment: %d %s", r.Status, r.Location)
 				}
-				c.Get("/account/totp")
-				r = c.PostForm("/account/totp", url.Values{"code": {e.TOTPCode(user)}})
+				page := c.Get("/account/totp")
+				r = c.PostForm("/account/totp", url.Values{"code": {totp.Code(e.EnrolmentSecret(page.Body), e.Clock.Now())}})
 				if r.Status != http.StatusOK || !strings.Contains(r.Body, "动态验证码已绑定") {
 					t.Fatalf("platform operator enrolment: %d", r.Status)
 				}

@@ -3,6 +3,7 @@ package testenv
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"shegong/internal/auth/totp"
@@ -14,8 +15,25 @@ import (
 // organization requires one and none is set up, and type the code of the
 // test clock's current time step.
 
-// TOTPSecret returns the (pending or confirmed) authenticator secret of the
-// user named username, decrypted with the system's key; nil when none.
+// EnrolmentSecret reads the secret off an enrolment page, as a person types
+// it into an authenticator app.
+func (e *Env) EnrolmentSecret(body string) []byte {
+	e.T.Helper()
+	m := enrolSecretRE.FindStringSubmatch(body)
+	if m == nil {
+		e.T.Fatalf("no secret on the enrolment page: %s", body)
+	}
+	secret, err := totp.Decode(m[1])
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return secret
+}
+
+var enrolSecretRE = regexp.MustCompile(`data-secret="([A-Z2-7]+)"`)
+
+// TOTPSecret returns the confirmed authenticator secret of the user named
+// username, decrypted with the system's key; nil when none.
 func (e *Env) TOTPSecret(username string) []byte {
 	e.T.Helper()
 	var enc string
@@ -70,10 +88,11 @@ func (e *Env) finishSignIn(c *Client, username string, res Response) {
 			e.T.Fatalf("second step of %s: status %d: %s", username, r.Status, r.Body)
 		}
 	case res.Location == "/account/totp":
-		if r := c.Get("/account/totp"); r.Status != http.StatusOK {
-			e.T.Fatalf("enrolment page of %s: status %d", username, r.Status)
+		page := c.Get("/account/totp")
+		if page.Status != http.StatusOK {
+			e.T.Fatalf("enrolment page of %s: status %d", username, page.Status)
 		}
-		r := c.PostForm("/account/totp", url.Values{"code": {e.FreshTOTPCode(username)}})
+		r := c.PostForm("/account/totp", url.Values{"code": {totp.Code(e.EnrolmentSecret(page.Body), e.Clock.Now())}})
 		if r.Status != http.StatusOK || !strings.Contains(r.Body, "recovery-codes") {
 			e.T.Fatalf("enrolment of %s: status %d: %s", username, r.Status, r.Body)
 		}

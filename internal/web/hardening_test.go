@@ -162,13 +162,9 @@ func snapshot(t *testing.T, d *db.DB) map[string]string {
 // Tables that a read changes by design: the session's last-seen time (not a
 // row count, but excluded from the comparison anyway), and the audit log,
 // which records exports and denials; the rows a walk adds are checked by
-// action below.
-//
-// user_totp: opening 系统设置 › 动态验证码 for the first time keeps a pending
-// (unconfirmed) secret for the signed-in user so that the code typed next
-// can be checked against it. It is a known state change on GET, listed in
-// the closing note: the pending secret belongs in the session instead.
-var changedByReads = map[string]bool{"sessions": true, "audit_log": true, "audit_heads": true, "user_totp": true}
+// action below. Opening 系统设置 › 动态验证码 stores nothing: the secret to
+// enrol is derived from the session until the first code confirms it.
+var changedByReads = map[string]bool{"sessions": true, "audit_log": true, "audit_heads": true}
 
 // readAuditActions are the audit actions a GET may write, besides the
 // ".view" rows of case files and clients (whose reading is audited) and the

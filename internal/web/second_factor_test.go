@@ -47,15 +47,22 @@ func TestSecondFactorEnrolAndSignIn(t *testing.T) {
 			!strings.Contains(page.Body, "otpauth://totp/") || strings.Contains(page.Body, "sidenav") {
 			t.Fatalf("enrolment page: %d %s", page.Status, page.Body)
 		}
-		secret := e.TOTPSecret("lvye_admin")
+		secret := e.EnrolmentSecret(page.Body)
 		if !strings.Contains(page.Body, totp.Group(totp.Encode(secret))) {
-			t.Fatal("the page does not show the stored secret in groups")
+			t.Fatal("the page does not show the secret in groups")
 		}
-		// Stored encrypted, never in plain base32.
-		var stored string
-		e.Sys.DB.R.QueryRowContext(e.Ctx, `SELECT secret FROM user_totp WHERE user_id = $1`, admin.UserID).Scan(&stored)
-		if strings.Contains(stored, totp.Encode(secret)) || !strings.HasPrefix(stored, "v1:") {
-			t.Fatalf("secret stored as %q", stored)
+		// Viewing the page stores nothing and shows the same secret again.
+		if again := c.Get("/account/totp"); string(e.EnrolmentSecret(again.Body)) != string(secret) {
+			t.Fatal("a second view of the enrolment page shows another secret")
+		}
+		if n := e.Count(`SELECT COUNT(*) FROM user_totp WHERE user_id = $1`, admin.UserID); n != 0 {
+			t.Fatalf("viewing the enrolment page stored %d rows", n)
+		}
+		// Another session of the same user gets another secret.
+		if c2, r2 := signInPassword(e, "lvye_admin", testenv.Password); r2.Location == "/account/totp" {
+			if other := e.EnrolmentSecret(c2.Get("/account/totp").Body); string(other) == string(secret) {
+				t.Fatal("two sessions are shown the same enrolment secret")
+			}
 		}
 		if qr := c.Get("/account/totp/qr"); qr.Status != http.StatusOK || qr.Header.Get("Content-Type") != "image/png" ||
 			!strings.HasPrefix(qr.Body, "\x89PNG") {
@@ -76,6 +83,13 @@ func TestSecondFactorEnrolAndSignIn(t *testing.T) {
 		}
 		if r := c.Get("/users"); r.Status != http.StatusOK {
 			t.Fatalf("after enrolment: %d", r.Status)
+		}
+		// Stored encrypted, never in plain base32.
+		var stored string
+		e.Sys.DB.R.QueryRowContext(e.Ctx, `SELECT secret FROM user_totp WHERE user_id = $1`, admin.UserID).Scan(&stored)
+		if strings.Contains(stored, totp.Encode(secret)) || !strings.HasPrefix(stored, "v1:") ||
+			string(e.TOTPSecret("lvye_admin")) != string(secret) {
+			t.Fatalf("secret stored as %q", stored)
 		}
 		if r := c.Get("/account/totp"); !strings.Contains(r.Body, "已绑定") || strings.Contains(r.Body, totp.Encode(secret)) {
 			t.Fatal("the secret is shown again after enrolment")
