@@ -48,8 +48,11 @@ func TestTxRetriesDeadlockVictim(t *testing.T) {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatalf("a transaction failed: %v", err)
 	}
-	if n := attempts.Load(); n != 3 {
-		t.Fatalf("%d attempts, want 3 (one deadlock victim run again)", n)
+	// At least one victim ran again. A victim's retry can race the survivor
+	// for the row the victim released and deadlock once more, so more
+	// attempts are fine as long as both transactions end up committed.
+	if n := attempts.Load(); n < 3 {
+		t.Fatalf("%d attempts, want at least 3 (a deadlock victim run again)", n)
 	}
 	var a, b int
 	d.R.QueryRow(`SELECT (SELECT n FROM pair WHERE id = 1), (SELECT n FROM pair WHERE id = 2)`).Scan(&a, &b)
