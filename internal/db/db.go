@@ -7,8 +7,10 @@ package db
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -316,4 +318,24 @@ func (d *DB) ILike() string {
 		return "ILIKE"
 	}
 	return "LIKE"
+}
+
+// MigrationsDigest is a hash of the embedded migrations of a dialect: equal
+// digests mean equal schemas after Migrate (tests key migrated templates on
+// it).
+func MigrationsDigest(d Dialect) string {
+	h := sha256.New()
+	fs.WalkDir(migrations, "migrations/"+string(d), func(path string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := migrations.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s %d\n", path, len(b))
+		h.Write(b)
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))
 }

@@ -75,10 +75,10 @@ func PostgresDSN(t testing.TB) string {
 	return u.String()
 }
 
-// Postgres returns a fresh migrated PostgreSQL schema, or skips.
+// Postgres returns a fresh migrated PostgreSQL database, or skips.
 func Postgres(t testing.TB) *db.DB {
 	t.Helper()
-	dsn := PostgresDSN(t)
+	dsn := PostgresMigratedDSN(t)
 	d, err := db.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -135,7 +135,7 @@ func AppDSN(t testing.TB, ownerDSN string) string {
 // without the DSN.
 func PostgresApp(t testing.TB) (app, owner *db.DB) {
 	t.Helper()
-	ownerDSN := PostgresDSN(t)
+	ownerDSN := PostgresMigratedDSN(t)
 	owner, err := db.Open(context.Background(), ownerDSN)
 	if err != nil {
 		t.Fatal(err)

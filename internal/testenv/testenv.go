@@ -72,7 +72,7 @@ var Start = time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
 func Each(t *testing.T, fn func(t *testing.T, e *Env)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) { fn(t, New(t, "")) })
-	t.Run("postgres", func(t *testing.T) { fn(t, New(t, dbtest.PostgresDSN(t))) })
+	t.Run("postgres", func(t *testing.T) { fn(t, New(t, dbtest.PostgresMigratedDSN(t))) })
 }
 
 // New builds a system on dsn ("" = SQLite in a temp folder).

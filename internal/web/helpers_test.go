@@ -6,4 +6,4 @@ import (
 	"shegong/internal/dbtest"
 )
 
-func pgDSN(t *testing.T) string { return dbtest.PostgresDSN(t) }
+func pgDSN(t *testing.T) string { return dbtest.PostgresMigratedDSN(t) }
