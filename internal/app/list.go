@@ -97,9 +97,10 @@ func Today(now time.Time) Date { return DateOf(now.In(Local)) }
 // rows of the list, with the same filters, scope and masking.
 type Rows[T any] func(start func(total int) error, yield func(T) error) error
 
-// Collect reads a whole list into a slice, for pages of a few rows.
+// Collect reads a whole list into a slice (empty, not nil, when there are
+// no rows), for pages of a few rows.
 func Collect[T any](rows Rows[T]) ([]T, int, error) {
-	var out []T
+	out := []T{}
 	var total int
 	err := rows(func(n int) error { total = n; return nil }, func(v T) error { out = append(out, v); return nil })
 	if err != nil {
