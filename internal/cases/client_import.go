@@ -595,31 +595,33 @@ func (s *ClientService) registeredDuplicates(ctx context.Context, q db.Querier, 
 		}
 	}
 	matches := map[*clientData][]hit{}
-	err = inChunks(phIdx, func(chunk []string, list string, args []any) error {
-		rows, err := q.QueryContext(ctx, `SELECT id, name, COALESCE(phone_idx, ''), COALESCE(phone2_idx, '') FROM clients
-			WHERE org_id = $1 AND (phone_idx IN (`+list+`) OR phone2_idx IN (`+list+`))`, append([]any{orgID}, args...)...)
-		if err != nil {
-			return fmt.Errorf("cases: duplicate name and phone: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var h hit
-			var k1, k2 string
-			if err := rows.Scan(&h.id, &h.name, &k1, &k2); err != nil {
-				return err
+	// One query per phone column: each is answered from its own index,
+	// where an OR of the two would read the whole register on SQLite.
+	for _, column := range []string{"phone_idx", "phone2_idx"} {
+		err = inChunks(phIdx, func(chunk []string, list string, args []any) error {
+			rows, err := q.QueryContext(ctx, `SELECT id, name, `+column+` FROM clients
+				WHERE org_id = $1 AND `+column+` IN (`+list+`)`, append([]any{orgID}, args...)...)
+			if err != nil {
+				return fmt.Errorf("cases: duplicate name and phone: %w", err)
 			}
-			for _, k := range []string{k1, k2} {
+			defer rows.Close()
+			for rows.Next() {
+				var h hit
+				var k string
+				if err := rows.Scan(&h.id, &h.name, &k); err != nil {
+					return err
+				}
 				for _, d := range byPhone[k] {
 					if d.Name == h.name && !slices.Contains(matches[d], h) {
 						matches[d] = append(matches[d], h)
 					}
 				}
 			}
+			return rows.Err()
+		})
+		if err != nil {
+			return nil, err
 		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, err
 	}
 	for d, hs := range matches {
 		slices.SortFunc(hs, func(a, b hit) int { return cmp.Compare(a.id, b.id) })
