@@ -665,7 +665,22 @@ func inChunks(vals []string, fn func(chunk []string, list string, args []any) er
 // insertClients stores the checked clients of a file in tx, with the
 // statements prepared once for the whole file.
 func (s *ClientService) insertClients(ctx context.Context, tx *sql.Tx, p *authz.Principal, list []*clientData) error {
-	ins, err := tx.PrepareContext(ctx, sqlInsertClient)
+	// On SQLite a statement that may fail half-way writes a statement
+	// journal to a temporary file, page by page, for every insert. RETURNING
+	// (run as a trigger) and foreign keys checked after each statement make
+	// an insert such a statement, so on SQLite the id is read from the
+	// result instead, and foreign keys are checked at commit (SQLite
+	// switches this off again at the end of the transaction); the
+	// references were checked with the file.
+	lite := s.DB.Dialect == db.SQLite
+	query := sqlInsertClient
+	if lite {
+		if _, err := tx.ExecContext(ctx, `PRAGMA defer_foreign_keys = ON`); err != nil {
+			return fmt.Errorf("cases: defer foreign keys: %w", err)
+		}
+		query = strings.TrimSuffix(strings.TrimSpace(query), "RETURNING id")
+	}
+	ins, err := tx.PrepareContext(ctx, query)
 	if err != nil {
 		return fmt.Errorf("cases: prepare insert client: %w", err)
 	}
@@ -681,11 +696,19 @@ func (s *ClientService) insertClients(ctx context.Context, tx *sql.Tx, p *authz.
 		if err != nil {
 			return err
 		}
-		var id int64
-		err = ins.QueryRowContext(ctx, p.OrgID, d.Name, d.Gender, d.BirthDate, e.id, s.idIndex(d.IDNumber),
+		args := []any{p.OrgID, d.Name, d.Gender, d.BirthDate, e.id, s.idIndex(d.IDNumber),
 			e.phone, s.phoneIndex(d.Phone), e.phone2, s.phoneIndex(d.Phone2), e.address, nullID(d.TownID), d.Community,
 			d.GuardianName, d.GuardianRelation, e.guardianPhone, d.WorkerID, d.SiteID, d.Status, d.Note, nullID(p.UserID),
-			now).Scan(&id)
+			now}
+		var id int64
+		if lite {
+			var res sql.Result
+			if res, err = ins.ExecContext(ctx, args...); err == nil {
+				id, err = res.LastInsertId()
+			}
+		} else {
+			err = ins.QueryRowContext(ctx, args...).Scan(&id)
+		}
 		if err != nil {
 			if db.IsUniqueViolation(err) {
 				return idConflictByIndex(ctx, tx, p.OrgID, s.idIndex(d.IDNumber))
