@@ -90,11 +90,12 @@ var Local = func() *time.Location {
 func Today(now time.Time) Date { return DateOf(now.In(Local)) }
 
 // Rows is how a list service hands out a list without holding it in
-// memory: it counts the rows first and passes the count to start, then
-// reads them from the database cursor and passes each to yield, in list
-// order. An error from start or yield stops the read and is returned. Lists
-// and their exports call the same function, so an export holds exactly the
-// rows of the list, with the same filters, scope and masking.
+// memory: it counts the rows first and passes the count to start (unless
+// start is nil: an export counts what it writes and skips that query),
+// then reads them from the database cursor and passes each to yield, in
+// list order. An error from start or yield stops the read and is returned.
+// Lists and their exports call the same function, so an export holds
+// exactly the rows of the list, with the same filters, scope and masking.
 type Rows[T any] func(start func(total int) error, yield func(T) error) error
 
 // Collect reads a whole list into a slice (empty, not nil, when there are
@@ -112,8 +113,10 @@ func Collect[T any](rows Rows[T]) ([]T, int, error) {
 // SliceRows hands out rows already in memory.
 func SliceRows[T any](rows []T) Rows[T] {
 	return func(start func(int) error, yield func(T) error) error {
-		if err := start(len(rows)); err != nil {
-			return err
+		if start != nil {
+			if err := start(len(rows)); err != nil {
+				return err
+			}
 		}
 		for _, r := range rows {
 			if err := yield(r); err != nil {

@@ -166,13 +166,15 @@ func (s *CaseService) rows(ctx context.Context, p *authz.Principal, f CaseFilter
 		JOIN staff st ON st.org_id = c.org_id AND st.id = c.worker_id
 		WHERE ` + strings.Join(where, " AND ")
 	}
-	var cargs app.Args
-	var total int
-	if err := s.DB.R.QueryRowContext(ctx, `SELECT COUNT(*)`+build(&cargs), cargs...).Scan(&total); err != nil {
-		return fmt.Errorf("cases: count: %w", err)
-	}
-	if err := start(total); err != nil {
-		return err
+	if start != nil {
+		var cargs app.Args
+		var total int
+		if err := s.DB.R.QueryRowContext(ctx, `SELECT COUNT(*)`+build(&cargs), cargs...).Scan(&total); err != nil {
+			return fmt.Errorf("cases: count: %w", err)
+		}
+		if err := start(total); err != nil {
+			return err
+		}
 	}
 	order := " ORDER BY c.intake_date DESC, c.id DESC"
 	if q.Sort != "" {

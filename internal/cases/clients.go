@@ -471,14 +471,16 @@ func (s *ClientService) Rows(ctx context.Context, p *authz.Principal, f ClientFi
 			where = append(where, "c.name LIKE "+args.Add(db.Like(q.Q))+` ESCAPE '\'`)
 		}
 		w := " WHERE " + strings.Join(where, " AND ")
-		var total int
-		if err := s.DB.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM clients c
-		JOIN staff st ON st.org_id = c.org_id AND st.id = c.worker_id
-		JOIN sites si ON si.org_id = c.org_id AND si.id = c.site_id`+w, args...).Scan(&total); err != nil {
-			return fmt.Errorf("cases: count clients: %w", err)
-		}
-		if err := start(total); err != nil {
-			return err
+		if start != nil {
+			var total int
+			if err := s.DB.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM clients c
+			JOIN staff st ON st.org_id = c.org_id AND st.id = c.worker_id
+			JOIN sites si ON si.org_id = c.org_id AND si.id = c.site_id`+w, args...).Scan(&total); err != nil {
+				return fmt.Errorf("cases: count clients: %w", err)
+			}
+			if err := start(total); err != nil {
+				return err
+			}
 		}
 		// The organization's categories are few; each row carries the ids
 		// of its own, so no second query runs while the cursor is open (on

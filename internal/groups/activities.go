@@ -348,12 +348,14 @@ func (s *Service) activityRows(ctx context.Context, p *authz.Principal, f Activi
 		op := " " + s.DB.ILike() + " "
 		where += " AND (a.title" + op + like + ` ESCAPE '\' OR a.place` + op + like + ` ESCAPE '\')`
 	}
-	var total int
-	if err := s.DB.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM activities a WHERE "+where, args...).Scan(&total); err != nil {
-		return fmt.Errorf("groups: count activities: %w", err)
-	}
-	if err := start(total); err != nil {
-		return err
+	if start != nil {
+		var total int
+		if err := s.DB.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM activities a WHERE "+where, args...).Scan(&total); err != nil {
+			return fmt.Errorf("groups: count activities: %w", err)
+		}
+		if err := start(total); err != nil {
+			return err
+		}
 	}
 	order := q.OrderBy(map[string]string{"date": "a.held_on", "title": "a.title", "kind": "a.kind", "site": "si.name",
 		"lead": "st.name", "participants": "a.participants"}, "date", "a.id")

@@ -443,7 +443,11 @@ func (s *Service) Records(ctx context.Context, p *authz.Principal, f RecordFilte
 // time, for exports of any size.
 func (s *Service) RecordRows(ctx context.Context, p *authz.Principal, f RecordFilter) app.Rows[ServiceRecord] {
 	return func(start func(int) error, yield func(ServiceRecord) error) error {
-		return s.records(ctx, p, f, func(n int, _ Minutes) error { return start(n) }, yield)
+		var counted func(int, Minutes) error
+		if start != nil {
+			counted = func(n int, _ Minutes) error { return start(n) }
+		}
+		return s.records(ctx, p, f, counted, yield)
 	}
 }
 
@@ -477,13 +481,15 @@ func (s *Service) records(ctx context.Context, p *authz.Principal, f RecordFilte
 		where = append(where, "(r.activity_name LIKE "+l+` ESCAPE '\' OR v.name LIKE `+l+` ESCAPE '\' OR v.volunteer_no LIKE `+l+` ESCAPE '\')`)
 	}
 	w := " WHERE " + strings.Join(where, " AND ")
-	var total int
-	var sum Minutes
-	if err := s.DB.R.QueryRowContext(ctx, "SELECT COUNT(*), CAST(COALESCE(SUM(r.minutes), 0) AS BIGINT)"+sqlRecordFrom+w, args...).Scan(&total, &sum); err != nil {
-		return fmt.Errorf("volunteers: count service records: %w", err)
-	}
-	if err := start(total, sum); err != nil {
-		return err
+	if start != nil {
+		var total int
+		var sum Minutes
+		if err := s.DB.R.QueryRowContext(ctx, "SELECT COUNT(*), CAST(COALESCE(SUM(r.minutes), 0) AS BIGINT)"+sqlRecordFrom+w, args...).Scan(&total, &sum); err != nil {
+			return fmt.Errorf("volunteers: count service records: %w", err)
+		}
+		if err := start(total, sum); err != nil {
+			return err
+		}
 	}
 	if f.Sort == "" {
 		f.Sort, f.Desc = "date", true

@@ -654,12 +654,14 @@ func (s *Service) rows(ctx context.Context, p *authz.Principal, f Filter, start 
 		where = append(where, s.searchCond(f.Q, &args))
 	}
 	w := " WHERE " + strings.Join(where, " AND ")
-	var total int
-	if err := s.DB.R.QueryRowContext(ctx, "SELECT COUNT(*)"+sqlVolunteerFrom+w, args...).Scan(&total); err != nil {
-		return fmt.Errorf("volunteers: count: %w", err)
-	}
-	if err := start(total); err != nil {
-		return err
+	if start != nil {
+		var total int
+		if err := s.DB.R.QueryRowContext(ctx, "SELECT COUNT(*)"+sqlVolunteerFrom+w, args...).Scan(&total); err != nil {
+			return fmt.Errorf("volunteers: count: %w", err)
+		}
+		if err := start(total); err != nil {
+			return err
+		}
 	}
 	q := "SELECT " + sqlVolunteerCols + sqlVolunteerFrom + w + f.OrderBy(volunteerSort, "no", "v.id") + f.LimitOffset()
 	rows, err := s.DB.R.QueryContext(ctx, q, args...)

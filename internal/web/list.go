@@ -183,9 +183,11 @@ func exportList[T any](s *Server, w http.ResponseWriter, r *http.Request, def Li
 // exportRows writes a list as an .xlsx download with the list's columns,
 // reading the rows one at a time from the service, so memory stays at the
 // writer's window whatever the number of rows. The cells carry what the
-// list shows, so masked fields stay masked. The export is audited, with the
-// number of rows, before the first row is read; an error before any byte is
-// sent is answered as usual.
+// list shows, so masked fields stay masked. The writer collects every row
+// before it sends the first byte, so the export is audited, with the number
+// of rows written, after the last row is read and before anything leaves;
+// the audit row is not part of the export it records. An error before any
+// byte is sent is answered as usual.
 func exportRows[T any](s *Server, w http.ResponseWriter, r *http.Request, def ListDef[T], rows app.Rows[T]) {
 	cols := make([]export.Column, len(def.Cols))
 	for i, c := range def.Cols {
@@ -196,16 +198,12 @@ func exportRows[T any](s *Server, w http.ResponseWriter, r *http.Request, def Li
 	if sheet == "" {
 		sheet = "导出"
 	}
-	started := false
-	start := func(total int) error {
-		started = true
-		return audit.Append(r.Context(), s.DB, audit.Entry{OrgID: p.OrgID, At: s.Now(), UserID: p.UserID,
-			Username: p.Username, Action: "export", ObjectType: "list", ObjectID: r.URL.Path,
-			Detail: fmt.Sprintf("%s，%d 行，条件 %s", sheet, total, r.URL.RawQuery)})
-	}
+	name := sheet + "-" + s.Now().In(app.Local).Format("20060102") + ".xlsx"
 	out := make([]any, len(def.Cols))
+	n := 0
 	src := func(yield func([]any) error) error {
-		return rows(start, func(row T) error {
+		// No start: the rows need not be counted before they are read.
+		err := rows(nil, func(row T) error {
 			for i, c := range def.Cols {
 				if c.Export != nil {
 					out[i] = c.Export(row)
@@ -213,29 +211,24 @@ func exportRows[T any](s *Server, w http.ResponseWriter, r *http.Request, def Li
 					out[i] = c.Cell(row).Text
 				}
 			}
+			n++
 			return yield(out)
 		})
-	}
-	// The writer collects every row before the first byte goes to w, so
-	// the answer is still unsent when the source fails.
-	sw := &sentWriter{w: w}
-	name := sheet + "-" + s.Now().In(app.Local).Format("20060102") + ".xlsx"
-	err := export.WriteXLSX(sw, sheet, cols, func(yield func([]any) error) error {
-		if err := src(yield); err != nil {
+		if err != nil {
 			return err
 		}
-		if !started {
-			// A source that never counted: audit before anything is sent.
-			if err := start(0); err != nil {
-				return err
-			}
+		if err := audit.Append(r.Context(), s.DB, audit.Entry{OrgID: p.OrgID, At: s.Now(), UserID: p.UserID,
+			Username: p.Username, Action: "export", ObjectType: "list", ObjectID: r.URL.Path,
+			Detail: fmt.Sprintf("%s，%d 行，条件 %s", sheet, n, r.URL.RawQuery)}); err != nil {
+			return err
 		}
 		w.Header().Set("Content-Type", export.ContentTypeXLSX)
 		w.Header().Set("Content-Disposition", export.ContentDisposition(name))
 		w.Header().Set("Cache-Control", "no-store")
 		return nil
-	})
-	if err != nil {
+	}
+	sw := &sentWriter{w: w}
+	if err := export.WriteXLSX(sw, sheet, cols, src); err != nil {
 		if !sw.sent {
 			s.fail(w, r, err)
 			return
