@@ -88,3 +88,41 @@ var Local = func() *time.Location {
 
 // Today returns the calendar date of now in the agencies' time zone.
 func Today(now time.Time) Date { return DateOf(now.In(Local)) }
+
+// Rows is how a list service hands out a list without holding it in
+// memory: it counts the rows first and passes the count to start (unless
+// start is nil: an export counts what it writes and skips that query),
+// then reads them from the database cursor and passes each to yield, in
+// list order. An error from start or yield stops the read and is returned.
+// Lists and their exports call the same function, so an export holds
+// exactly the rows of the list, with the same filters, scope and masking.
+type Rows[T any] func(start func(total int) error, yield func(T) error) error
+
+// Collect reads a whole list into a slice (empty, not nil, when there are
+// no rows), for pages of a few rows.
+func Collect[T any](rows Rows[T]) ([]T, int, error) {
+	out := []T{}
+	var total int
+	err := rows(func(n int) error { total = n; return nil }, func(v T) error { out = append(out, v); return nil })
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
+// SliceRows hands out rows already in memory.
+func SliceRows[T any](rows []T) Rows[T] {
+	return func(start func(int) error, yield func(T) error) error {
+		if start != nil {
+			if err := start(len(rows)); err != nil {
+				return err
+			}
+		}
+		for _, r := range rows {
+			if err := yield(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}

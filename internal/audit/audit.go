@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"shegong/internal/app"
 	"shegong/internal/db"
 )
 
@@ -522,6 +523,18 @@ const MaxRows = 200000
 
 // List returns rows matching f, newest first, and the total count.
 func List(ctx context.Context, d *db.DB, f Filter) ([]Entry, int, error) {
+	return app.Collect(Rows(ctx, d, f))
+}
+
+// Rows is List read from the database cursor one row at a time, for
+// exports of any size.
+func Rows(ctx context.Context, d *db.DB, f Filter) app.Rows[Entry] {
+	return func(start func(int) error, yield func(Entry) error) error {
+		return rowsOf(ctx, d, f, start, yield)
+	}
+}
+
+func rowsOf(ctx context.Context, d *db.DB, f Filter, start func(int) error, yield func(Entry) error) error {
 	var where []string
 	args := []any{f.OrgID}
 	where = append(where, "org_id = $1")
@@ -556,9 +569,14 @@ func List(ctx context.Context, d *db.DB, f Filter) ([]Entry, int, error) {
 		add("outcome = ?", f.Outcome)
 	}
 	w := strings.Join(where, " AND ")
-	var total int
-	if err := d.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_log WHERE "+w, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("audit: count: %w", err)
+	if start != nil {
+		var total int
+		if err := d.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_log WHERE "+w, args...).Scan(&total); err != nil {
+			return fmt.Errorf("audit: count: %w", err)
+		}
+		if err := start(total); err != nil {
+			return err
+		}
 	}
 	if f.Limit <= 0 {
 		f.Limit = 50
@@ -569,19 +587,20 @@ func List(ctx context.Context, d *db.DB, f Filter) ([]Entry, int, error) {
 		fmt.Sprintf(" ORDER BY seq DESC LIMIT %d OFFSET %d", f.Limit, max(f.Offset, 0))
 	rows, err := d.R.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("audit: list: %w", err)
+		return fmt.Errorf("audit: list: %w", err)
 	}
 	defer rows.Close()
-	var out []Entry
 	for rows.Next() {
 		var e Entry
 		if err := rows.Scan(&e.OrgID, &e.Seq, &e.At, &e.UserID, &e.Username, &e.Action, &e.ObjectType,
 			&e.ObjectID, &e.Outcome, &e.Detail, &e.RequestID, &e.IP, &e.PrevHash, &e.Hash); err != nil {
-			return nil, 0, err
+			return err
 		}
-		out = append(out, e)
+		if err := yield(e); err != nil {
+			return err
+		}
 	}
-	return out, total, rows.Err()
+	return rows.Err()
 }
 
 func likeEscape(s string) string {

@@ -104,16 +104,29 @@ func boolInt(b bool) int {
 // List returns the cases in the caller's read scope that match f, and their
 // total, with this month's follow-up count and whether each falls behind.
 func (s *CaseService) List(ctx context.Context, p *authz.Principal, f CaseFilter, q app.ListQuery) ([]CaseRow, int, error) {
+	return app.Collect(s.Rows(ctx, p, f, q))
+}
+
+// Rows is List read from the database cursor one case at a time, for
+// exports of any size.
+func (s *CaseService) Rows(ctx context.Context, p *authz.Principal, f CaseFilter, q app.ListQuery) app.Rows[CaseRow] {
+	return func(start func(int) error, yield func(CaseRow) error) error {
+		return s.rows(ctx, p, f, q, start, yield)
+	}
+}
+
+func (s *CaseService) rows(ctx context.Context, p *authz.Principal, f CaseFilter, q app.ListQuery,
+	start func(int) error, yield func(CaseRow) error) error {
 	if err := agency(p); err != nil {
-		return nil, 0, err
+		return err
 	}
 	sc := p.Scope(PermCaseRead)
 	if !sc.Any() {
-		return nil, 0, app.ErrForbidden()
+		return app.ErrForbidden()
 	}
 	st, err := loadSettings(ctx, s.DB.R, p.OrgID)
 	if err != nil {
-		return nil, 0, err
+		return err
 	}
 	r := rulesOn(st, s.today())
 	build := func(args *app.Args) string {
@@ -153,10 +166,15 @@ func (s *CaseService) List(ctx context.Context, p *authz.Principal, f CaseFilter
 		JOIN staff st ON st.org_id = c.org_id AND st.id = c.worker_id
 		WHERE ` + strings.Join(where, " AND ")
 	}
-	var cargs app.Args
-	var total int
-	if err := s.DB.R.QueryRowContext(ctx, `SELECT COUNT(*)`+build(&cargs), cargs...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("cases: count: %w", err)
+	if start != nil {
+		var cargs app.Args
+		var total int
+		if err := s.DB.R.QueryRowContext(ctx, `SELECT COUNT(*)`+build(&cargs), cargs...).Scan(&total); err != nil {
+			return fmt.Errorf("cases: count: %w", err)
+		}
+		if err := start(total); err != nil {
+			return err
+		}
 	}
 	order := " ORDER BY c.intake_date DESC, c.id DESC"
 	if q.Sort != "" {
@@ -172,16 +190,15 @@ func (s *CaseService) List(ctx context.Context, p *authz.Principal, f CaseFilter
 		build(&args) + order + q.LimitOffset()
 	rows, err := s.DB.R.QueryContext(ctx, list, args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("cases: list: %w", err)
+		return fmt.Errorf("cases: list: %w", err)
 	}
 	defer rows.Close()
-	out := []CaseRow{}
 	for rows.Next() {
 		var c CaseRow
 		var name string
 		if err := rows.Scan(&c.ID, &c.Number, &c.ClientID, &name, &c.SiteID, &c.SiteName, &c.WorkerID, &c.WorkerName,
 			&c.State, &c.RiskLevel, &c.IntakeDate, &c.OpenedOn, &c.ClosedOn, &c.FollowupsThisMonth, &c.LastFollowupOn); err != nil {
-			return nil, 0, err
+			return err
 		}
 		c.ClientName, c.ClientCode = pii.MaskName(name), ClientCode(c.ClientID)
 		c.StateLabel, c.RiskLabel = StateLabel(c.State), RiskLabel(c.RiskLevel)
@@ -190,9 +207,11 @@ func (s *CaseService) List(ctx context.Context, p *authz.Principal, f CaseFilter
 			last = c.OpenedOn
 		}
 		c.Behind = r.behind(c.State, c.FollowupsThisMonth, last)
-		out = append(out, c)
+		if err := yield(c); err != nil {
+			return err
+		}
 	}
-	return out, total, rows.Err()
+	return rows.Err()
 }
 
 // Workers returns the active staff the caller may pick under perm: for

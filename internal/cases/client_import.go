@@ -2,11 +2,13 @@ package cases
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -180,13 +182,8 @@ var importFieldOrder = []string{"name", "gender", "birth_date", "id_number", "ph
 // checkImport validates every row of a file against the register as seen
 // through q. It returns the inputs of the good rows in file order and the
 // preview with every problem found.
-func (s *ClientService) checkImport(ctx context.Context, q db.Querier, p *authz.Principal, filename string, data []byte) ([]*clientData, *ImportPreview, error) {
+func (s *ClientService) checkImport(ctx context.Context, q db.Querier, p *authz.Principal, filename string, sheet [][]string) ([]*clientData, *ImportPreview, error) {
 	pv := &ImportPreview{Filename: filename, Problems: []ImportProblem{}, BySite: []ImportCount{}}
-	sheet, err := export.ReadXLSX(bytes.NewReader(data), "", export.ReadLimits{})
-	if err != nil {
-		// The reader's messages are written for users.
-		return nil, nil, fileError(err.Error())
-	}
 	if len(sheet) == 0 {
 		return nil, nil, fileError("文件是空的，请使用下载的模板填写")
 	}
@@ -206,11 +203,21 @@ func (s *ClientService) checkImport(ctx context.Context, q db.Querier, p *authz.
 	if err != nil {
 		return nil, nil, err
 	}
-	var good []*clientData
+	refs := &clientRefs{q: q, orgID: p.OrgID}
+	if err := refs.load(ctx); err != nil {
+		return nil, nil, err
+	}
+	// Each data row's verdict, in file order; the check against the
+	// register runs once for the whole file after every row is read.
+	type checkedRow struct {
+		num     int
+		name    string
+		reasons []string
+		d       *clientData
+	}
+	var checked []*checkedRow
 	seenID := map[string]int{}
 	seenNamePhone := map[string]int{}
-	bySite := map[int64]int{}
-	today := app.Today(s.Now())
 	for i := 1; i < len(sheet); i++ {
 		cells := sheet[i]
 		if len(cells) == 0 {
@@ -230,8 +237,7 @@ func (s *ClientService) checkImport(ctx context.Context, q db.Querier, p *authz.
 			Phone2: get("phone2"), Address: get("address"), Community: get("community"),
 			GuardianName: get("guardian_name"), GuardianPhone: get("guardian_phone"), Note: get("note")}
 		if pii.NormalizeIDNumber(in.IDNumber) == importExampleID {
-			pv.Problems = append(pv.Problems, ImportProblem{Row: rowNum, Name: pii.MaskName(in.Name),
-				Reason: "这是模板中的示例行，请删除后再导入"})
+			checked = append(checked, &checkedRow{num: rowNum, name: in.Name, reasons: []string{"这是模板中的示例行，请删除后再导入"}})
 			continue
 		}
 		if b := get("birth_date"); b != "" {
@@ -278,7 +284,7 @@ func (s *ClientService) checkImport(ctx context.Context, q db.Querier, p *authz.
 				reasons = append(reasons, "未知的服务点“"+st+"”")
 			}
 		}
-		d, err := s.prepare(ctx, q, p, PermClientImport, in, nil)
+		d, err := s.prepareWith(ctx, refs, p, PermClientImport, in, nil)
 		if err != nil {
 			fields := app.FieldErrors(err)
 			if fields == nil {
@@ -309,24 +315,32 @@ func (s *ClientService) checkImport(ctx context.Context, q db.Querier, p *authz.
 				}
 				seenNamePhone[key] = rowNum
 			}
-			if err := s.checkDuplicates(ctx, q, p.OrgID, d, 0, false); err != nil {
-				var de *DuplicateError
-				switch {
-				case errors.As(err, &de):
-					for _, m := range de.Matches {
-						reasons = append(reasons, fmt.Sprintf("与已登记的服务对象%s（编号%s）姓名和电话相同，可能重复", m.NameMasked, m.Code))
-					}
-				case app.ErrorCode(err) == app.EConflict:
-					reasons = append(reasons, app.ErrorMessage(err))
-				default:
-					return nil, nil, err
-				}
-			}
+		}
+		checked = append(checked, &checkedRow{num: rowNum, name: in.Name, reasons: reasons, d: d})
+	}
+	var candidates []*clientData
+	for _, c := range checked {
+		if c.d != nil {
+			candidates = append(candidates, c.d)
+		}
+	}
+	registered, err := s.registeredDuplicates(ctx, q, p.OrgID, candidates)
+	if err != nil {
+		return nil, nil, err
+	}
+	var good []*clientData
+	bySite := map[int64]int{}
+	today := app.Today(s.Now())
+	for _, c := range checked {
+		reasons := c.reasons
+		if c.d != nil {
+			reasons = append(reasons, registered[c.d]...)
 		}
 		if len(reasons) > 0 {
-			pv.Problems = append(pv.Problems, ImportProblem{Row: rowNum, Name: pii.MaskName(in.Name), Reason: strings.Join(reasons, "；")})
+			pv.Problems = append(pv.Problems, ImportProblem{Row: c.num, Name: pii.MaskName(c.name), Reason: strings.Join(reasons, "；")})
 			continue
 		}
+		d := c.d
 		good = append(good, d)
 		bySite[d.SiteID]++
 		if ClientAge(d.BirthDate, today) < AdultAge {
@@ -371,14 +385,25 @@ func (s *ClientService) ImportCheck(ctx context.Context, p *authz.Principal, fil
 		return nil, err
 	}
 	filename = cleanImportName(filename)
-	_, pv, err := s.checkImport(ctx, s.DB.R, p, filename, data)
+	sheet, err := export.ReadXLSX(bytes.NewReader(data), "", export.ReadLimits{})
+	if err != nil {
+		// The reader's messages are written for users.
+		return nil, fileError(err.Error())
+	}
+	_, pv, err := s.checkImport(ctx, s.DB.R, p, filename, sheet)
 	if err != nil || !pv.Clean() {
 		return pv, err
 	}
 	var tok [16]byte
 	rand.Read(tok[:])
 	pv.Token = hex.EncodeToString(tok[:])
-	enc, err := s.Cipher.Encrypt(base64.StdEncoding.EncodeToString(data))
+	// The cells read are kept, not the file, so the confirmation need not
+	// read the spreadsheet again.
+	cells, err := json.Marshal(sheet)
+	if err != nil {
+		return nil, fmt.Errorf("cases: keep import: %w", err)
+	}
+	enc, err := s.Cipher.Encrypt(importCellsPrefix + string(cells))
 	if err != nil {
 		return nil, fmt.Errorf("cases: encrypt import: %w", err)
 	}
@@ -398,6 +423,30 @@ func (s *ClientService) ImportCheck(ctx context.Context, p *authz.Principal, fil
 		return nil, err
 	}
 	return pv, nil
+}
+
+// importCellsPrefix marks a kept upload holding the cells read from the
+// file, as JSON; uploads kept before held the file itself, in base64.
+const importCellsPrefix = "cells:"
+
+// keptSheet returns the cells of a kept upload.
+func keptSheet(plain string) ([][]string, error) {
+	if cells, ok := strings.CutPrefix(plain, importCellsPrefix); ok {
+		var sheet [][]string
+		if err := json.Unmarshal([]byte(cells), &sheet); err != nil {
+			return nil, fmt.Errorf("cases: decode import: %w", err)
+		}
+		return sheet, nil
+	}
+	data, err := base64.StdEncoding.DecodeString(plain)
+	if err != nil {
+		return nil, fmt.Errorf("cases: decode import: %w", err)
+	}
+	sheet, err := export.ReadXLSX(bytes.NewReader(data), "", export.ReadLimits{})
+	if err != nil {
+		return nil, fileError(err.Error())
+	}
+	return sheet, nil
 }
 
 func cleanImportName(name string) string {
@@ -445,11 +494,11 @@ func (s *ClientService) ImportConfirm(ctx context.Context, p *authz.Principal, t
 		if err != nil {
 			return fmt.Errorf("cases: decrypt import: %w", err)
 		}
-		data, err := base64.StdEncoding.DecodeString(plain)
+		sheet, err := keptSheet(plain)
 		if err != nil {
-			return fmt.Errorf("cases: decode import: %w", err)
+			return err
 		}
-		good, checked, err := s.checkImport(ctx, tx, p, filename, data)
+		good, checked, err := s.checkImport(ctx, tx, p, filename, sheet)
 		if err != nil {
 			return err
 		}
@@ -457,10 +506,8 @@ func (s *ClientService) ImportConfirm(ctx context.Context, p *authz.Principal, t
 		if !pv.Clean() {
 			return nil
 		}
-		for _, d := range good {
-			if _, err := s.insertClient(ctx, tx, p, d); err != nil {
-				return err
-			}
+		if err := s.insertClients(ctx, tx, p, good); err != nil {
+			return err
 		}
 		pv.Imported = len(good)
 		if _, err := tx.ExecContext(ctx, `DELETE FROM client_import_uploads WHERE org_id = $1 AND id = $2`, p.OrgID, id); err != nil {
@@ -474,4 +521,205 @@ func (s *ClientService) ImportConfirm(ctx context.Context, p *authz.Principal, t
 		return nil, err
 	}
 	return pv, nil
+}
+
+// importChunk is how many blind indexes one duplicate query of an import
+// binds, well within the bind variable limits of SQLite and PostgreSQL.
+const importChunk = 500
+
+// registeredDuplicates checks a file's clients against the register with
+// one query per importChunk ID numbers and per importChunk phones, instead
+// of one per row. It returns, for each client that clashes, the same
+// reasons the form would give: an ID number already registered (then
+// nothing more is said of that client), or else the registered clients with
+// the same name and one of the same phones, at most ten, oldest first.
+func (s *ClientService) registeredDuplicates(ctx context.Context, q db.Querier, orgID int64, data []*clientData) (map[*clientData][]string, error) {
+	out := map[*clientData][]string{}
+	type hit struct {
+		id   int64
+		name string
+	}
+	// ID numbers.
+	byID := map[string][]*clientData{}
+	var idIdx []string
+	for _, d := range data {
+		if d.IDNumber == "" {
+			continue
+		}
+		k := s.idIndex(d.IDNumber).String
+		if _, seen := byID[k]; !seen {
+			idIdx = append(idIdx, k)
+		}
+		byID[k] = append(byID[k], d)
+	}
+	err := inChunks(idIdx, func(chunk []string, list string, args []any) error {
+		rows, err := q.QueryContext(ctx, `SELECT id, name, id_number_idx FROM clients`+s.indexedBy("clients_id_number")+`
+			WHERE org_id = $1 AND id_number_idx IN (`+list+`)`, append([]any{orgID}, args...)...)
+		if err != nil {
+			return fmt.Errorf("cases: duplicate id numbers: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var h hit
+			var k string
+			if err := rows.Scan(&h.id, &h.name, &k); err != nil {
+				return err
+			}
+			for _, d := range byID[k] {
+				out[d] = []string{app.ErrorMessage(idConflict(h.name, h.id))}
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Name and phone, for the clients whose ID number is not taken.
+	byPhone := map[string][]*clientData{}
+	var phIdx []string
+	for _, d := range data {
+		if _, taken := out[d]; taken || d.Name == "" {
+			continue
+		}
+		for _, ph := range []string{d.Phone, d.Phone2} {
+			if ph == "" {
+				continue
+			}
+			k := s.phoneIndex(ph).String
+			if _, seen := byPhone[k]; !seen {
+				phIdx = append(phIdx, k)
+			}
+			if !slices.Contains(byPhone[k], d) {
+				byPhone[k] = append(byPhone[k], d)
+			}
+		}
+	}
+	matches := map[*clientData][]hit{}
+	// One query per phone column, each answered from its own index: SQLite
+	// answers an OR of the two by reading the whole register.
+	for _, column := range []struct{ name, index string }{{"phone_idx", "clients_phone"}, {"phone2_idx", "clients_phone2"}} {
+		err = inChunks(phIdx, func(chunk []string, list string, args []any) error {
+			rows, err := q.QueryContext(ctx, `SELECT id, name, `+column.name+` FROM clients`+s.indexedBy(column.index)+`
+				WHERE org_id = $1 AND `+column.name+` IN (`+list+`)`, append([]any{orgID}, args...)...)
+			if err != nil {
+				return fmt.Errorf("cases: duplicate name and phone: %w", err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var h hit
+				var k string
+				if err := rows.Scan(&h.id, &h.name, &k); err != nil {
+					return err
+				}
+				for _, d := range byPhone[k] {
+					if d.Name == h.name && !slices.Contains(matches[d], h) {
+						matches[d] = append(matches[d], h)
+					}
+				}
+			}
+			return rows.Err()
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	for d, hs := range matches {
+		slices.SortFunc(hs, func(a, b hit) int { return cmp.Compare(a.id, b.id) })
+		for _, h := range hs[:min(len(hs), 10)] {
+			out[d] = append(out[d], fmt.Sprintf("与已登记的服务对象%s（编号%s）姓名和电话相同，可能重复", pii.MaskName(h.name), ClientCode(h.id)))
+		}
+	}
+	return out, nil
+}
+
+// indexedBy makes SQLite look the values of an IN list up in the named
+// index. Its planner otherwise weighs the list against the statistics of
+// the last ANALYZE, which an import outgrows: with a few hundred clients
+// counted it reads the whole register for every chunk instead.
+func (s *ClientService) indexedBy(index string) string {
+	if s.DB.Dialect == db.SQLite {
+		return " INDEXED BY " + index
+	}
+	return ""
+}
+
+// inChunks calls fn for each run of at most importChunk values, with the
+// placeholders $2, $3 … of the run (the query's $1 is the organization) and
+// the values as arguments.
+func inChunks(vals []string, fn func(chunk []string, list string, args []any) error) error {
+	for start := 0; start < len(vals); start += importChunk {
+		chunk := vals[start:min(start+importChunk, len(vals))]
+		ph := make([]string, len(chunk))
+		args := make([]any, len(chunk))
+		for i, v := range chunk {
+			ph[i] = "$" + strconv.Itoa(i+2)
+			args[i] = v
+		}
+		if err := fn(chunk, strings.Join(ph, ", "), args); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertClients stores the checked clients of a file in tx, with the
+// statements prepared once for the whole file.
+func (s *ClientService) insertClients(ctx context.Context, tx *sql.Tx, p *authz.Principal, list []*clientData) error {
+	// On SQLite a statement that may fail half-way writes a statement
+	// journal to a temporary file, page by page, for every insert. RETURNING
+	// (run as a trigger) and foreign keys checked after each statement make
+	// an insert such a statement, so on SQLite the id is read from the
+	// result instead, and foreign keys are checked at commit (SQLite
+	// switches this off again at the end of the transaction); the
+	// references were checked with the file.
+	lite := s.DB.Dialect == db.SQLite
+	query := sqlInsertClient
+	if lite {
+		if _, err := tx.ExecContext(ctx, `PRAGMA defer_foreign_keys = ON`); err != nil {
+			return fmt.Errorf("cases: defer foreign keys: %w", err)
+		}
+		query = strings.TrimSuffix(strings.TrimSpace(query), "RETURNING id")
+	}
+	ins, err := tx.PrepareContext(ctx, query)
+	if err != nil {
+		return fmt.Errorf("cases: prepare insert client: %w", err)
+	}
+	defer ins.Close()
+	link, err := tx.PrepareContext(ctx, `INSERT INTO client_category_links (org_id, client_id, category_id) VALUES ($1, $2, $3)`)
+	if err != nil {
+		return fmt.Errorf("cases: prepare link category: %w", err)
+	}
+	defer link.Close()
+	now := s.Now().UTC()
+	for _, d := range list {
+		e, err := s.encrypt(d)
+		if err != nil {
+			return err
+		}
+		args := []any{p.OrgID, d.Name, d.Gender, d.BirthDate, e.id, s.idIndex(d.IDNumber),
+			e.phone, s.phoneIndex(d.Phone), e.phone2, s.phoneIndex(d.Phone2), e.address, nullID(d.TownID), d.Community,
+			d.GuardianName, d.GuardianRelation, e.guardianPhone, d.WorkerID, d.SiteID, d.Status, d.Note, nullID(p.UserID),
+			now}
+		var id int64
+		if lite {
+			var res sql.Result
+			if res, err = ins.ExecContext(ctx, args...); err == nil {
+				id, err = res.LastInsertId()
+			}
+		} else {
+			err = ins.QueryRowContext(ctx, args...).Scan(&id)
+		}
+		if err != nil {
+			if db.IsUniqueViolation(err) {
+				return idConflictByIndex(ctx, tx, p.OrgID, s.idIndex(d.IDNumber))
+			}
+			return fmt.Errorf("cases: insert client: %w", err)
+		}
+		for _, c := range d.CategoryIDs {
+			if _, err := link.ExecContext(ctx, p.OrgID, id, c); err != nil {
+				return fmt.Errorf("cases: link category: %w", err)
+			}
+		}
+	}
+	return nil
 }

@@ -92,6 +92,12 @@ func (in *ClientInput) normalize() {
 // store. old is the stored client on change, nil on registration.
 func (s *ClientService) prepare(ctx context.Context, q db.Querier, p *authz.Principal, perm *authz.Perm,
 	in ClientInput, old *clientRow) (*clientData, error) {
+	return s.prepareWith(ctx, &clientRefs{q: q, orgID: p.OrgID}, p, perm, in, old)
+}
+
+// prepareWith is prepare with the references checked through refs.
+func (s *ClientService) prepareWith(ctx context.Context, refs *clientRefs, p *authz.Principal, perm *authz.Perm,
+	in ClientInput, old *clientRow) (*clientData, error) {
 	in.normalize()
 	now := s.Now()
 	today := app.Today(now)
@@ -197,19 +203,19 @@ func (s *ClientService) prepare(ctx context.Context, q db.Querier, p *authz.Prin
 		v.Add("status", "请选择有效的状态")
 	}
 	if d.TownID > 0 {
-		var n int
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM towns WHERE org_id = $1 AND id = $2`, p.OrgID, d.TownID).Scan(&n); err != nil {
-			return nil, fmt.Errorf("cases: check town: %w", err)
+		ok, err := refs.town(ctx, d.TownID)
+		if err != nil {
+			return nil, err
 		}
-		if n == 0 {
+		if !ok {
 			v.Add("town_id", "请选择有效的镇街")
 		}
 	}
-	if err := s.checkCategories(ctx, q, p.OrgID, in.CategoryIDs, old, &v); err != nil {
+	if err := s.checkCategories(ctx, refs, in.CategoryIDs, old, &v); err != nil {
 		return nil, err
 	}
 	d.CategoryIDs = uniqueIDs(in.CategoryIDs)
-	if err := s.checkAssignment(ctx, q, p, perm, d, old, today, &v); err != nil {
+	if err := s.checkAssignment(ctx, refs, p, perm, d, old, today, &v); err != nil {
 		return nil, err
 	}
 	if old != nil && in.Version != old.Version {
@@ -246,17 +252,16 @@ func uniqueIDs(ids []int64) []int64 {
 
 // checkCategories accepts active categories of the organization, and on
 // change also those the client already has.
-func (s *ClientService) checkCategories(ctx context.Context, q db.Querier, orgID int64, ids []int64, old *clientRow, v *app.Validation) error {
+func (s *ClientService) checkCategories(ctx context.Context, refs *clientRefs, ids []int64, old *clientRow, v *app.Validation) error {
 	for _, id := range uniqueIDs(ids) {
 		if old != nil && slices.ContainsFunc(old.Categories, func(c Category) bool { return c.ID == id }) {
 			continue
 		}
-		var n int
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM client_categories WHERE org_id = $1 AND id = $2 AND status = 'active'`,
-			orgID, id).Scan(&n); err != nil {
-			return fmt.Errorf("cases: check category: %w", err)
+		ok, err := refs.category(ctx, id)
+		if err != nil {
+			return err
 		}
-		if n == 0 {
+		if !ok {
 			v.Add("category_ids", "请选择有效的服务对象类别")
 			return nil
 		}
@@ -268,7 +273,7 @@ func (s *ClientService) checkCategories(ctx context.Context, q db.Querier, orgID
 // point: both active in the organization, and the pair within the caller's
 // scope for perm. Outside organization-wide scope, the service point must be
 // one of the caller's or the worker's current service points.
-func (s *ClientService) checkAssignment(ctx context.Context, q db.Querier, p *authz.Principal, perm *authz.Perm,
+func (s *ClientService) checkAssignment(ctx context.Context, refs *clientRefs, p *authz.Principal, perm *authz.Perm,
 	d *clientData, old *clientRow, today app.Date, v *app.Validation) error {
 	if d.WorkerID == 0 {
 		if old != nil {
@@ -281,16 +286,15 @@ func (s *ClientService) checkAssignment(ctx context.Context, q db.Querier, p *au
 		v.Add("worker_id", "请选择负责社工")
 		return nil
 	}
-	var n int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM staff WHERE org_id = $1 AND id = $2 AND status = 'active'`,
-		p.OrgID, d.WorkerID).Scan(&n); err != nil {
-		return fmt.Errorf("cases: check worker: %w", err)
+	ok, err := refs.worker(ctx, d.WorkerID)
+	if err != nil {
+		return err
 	}
-	if n == 0 {
+	if !ok {
 		v.Add("worker_id", "请选择有效的负责社工")
 		return nil
 	}
-	workerSites, err := staffSites(ctx, q, p.OrgID, d.WorkerID, today)
+	workerSites, err := refs.staffSites(ctx, d.WorkerID, today)
 	if err != nil {
 		return err
 	}
@@ -305,11 +309,10 @@ func (s *ClientService) checkAssignment(ctx context.Context, q db.Querier, p *au
 		v.Add("site_id", "请选择服务点（该社工目前没有任职的服务点）")
 		return nil
 	}
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM sites WHERE org_id = $1 AND id = $2 AND status = 'active'`,
-		p.OrgID, d.SiteID).Scan(&n); err != nil {
-		return fmt.Errorf("cases: check site: %w", err)
+	if ok, err = refs.site(ctx, d.SiteID); err != nil {
+		return err
 	}
-	if n == 0 {
+	if !ok {
 		v.Add("site_id", "请选择有效的服务点")
 		return nil
 	}
@@ -326,6 +329,96 @@ func (s *ClientService) checkAssignment(ctx context.Context, q db.Querier, p *au
 		v.Add("site_id", "服务点应为负责社工或您本人任职的服务点")
 	}
 	return nil
+}
+
+// clientRefs checks the records a client refers to: each with one query,
+// or, once load has run (imports), from tables read once per file.
+type clientRefs struct {
+	q     db.Querier
+	orgID int64
+	// Set by load: ids of the organization's towns and of its active
+	// categories, staff and service points; sitesOf keeps each worker's
+	// service points once asked.
+	loaded                          bool
+	towns, categories, staff, sites map[int64]bool
+	sitesOf                         map[int64][]int64
+}
+
+// load reads the organization's towns and active categories, staff and
+// service points, so that the checks no longer query.
+func (r *clientRefs) load(ctx context.Context) error {
+	r.towns, r.categories, r.staff, r.sites = map[int64]bool{}, map[int64]bool{}, map[int64]bool{}, map[int64]bool{}
+	r.sitesOf = map[int64][]int64{}
+	for _, t := range []struct {
+		set   map[int64]bool
+		query string
+	}{
+		{r.towns, `SELECT id FROM towns WHERE org_id = $1`},
+		{r.categories, `SELECT id FROM client_categories WHERE org_id = $1 AND status = 'active'`},
+		{r.staff, `SELECT id FROM staff WHERE org_id = $1 AND status = 'active'`},
+		{r.sites, `SELECT id FROM sites WHERE org_id = $1 AND status = 'active'`},
+	} {
+		rows, err := r.q.QueryContext(ctx, t.query, r.orgID)
+		if err != nil {
+			return fmt.Errorf("cases: load references: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			t.set[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	r.loaded = true
+	return nil
+}
+
+func (r *clientRefs) exists(ctx context.Context, set map[int64]bool, query string, id int64) (bool, error) {
+	if r.loaded {
+		return set[id], nil
+	}
+	var n int
+	if err := r.q.QueryRowContext(ctx, query, r.orgID, id).Scan(&n); err != nil {
+		return false, fmt.Errorf("cases: check reference: %w", err)
+	}
+	return n > 0, nil
+}
+
+func (r *clientRefs) town(ctx context.Context, id int64) (bool, error) {
+	return r.exists(ctx, r.towns, `SELECT COUNT(*) FROM towns WHERE org_id = $1 AND id = $2`, id)
+}
+
+func (r *clientRefs) category(ctx context.Context, id int64) (bool, error) {
+	return r.exists(ctx, r.categories, `SELECT COUNT(*) FROM client_categories WHERE org_id = $1 AND id = $2 AND status = 'active'`, id)
+}
+
+func (r *clientRefs) worker(ctx context.Context, id int64) (bool, error) {
+	return r.exists(ctx, r.staff, `SELECT COUNT(*) FROM staff WHERE org_id = $1 AND id = $2 AND status = 'active'`, id)
+}
+
+func (r *clientRefs) site(ctx context.Context, id int64) (bool, error) {
+	return r.exists(ctx, r.sites, `SELECT COUNT(*) FROM sites WHERE org_id = $1 AND id = $2 AND status = 'active'`, id)
+}
+
+func (r *clientRefs) staffSites(ctx context.Context, staffID int64, today app.Date) ([]int64, error) {
+	if !r.loaded {
+		return staffSites(ctx, r.q, r.orgID, staffID, today)
+	}
+	if ids, ok := r.sitesOf[staffID]; ok {
+		return ids, nil
+	}
+	ids, err := staffSites(ctx, r.q, r.orgID, staffID, today)
+	if err != nil {
+		return nil, err
+	}
+	r.sitesOf[staffID] = ids
+	return ids, nil
 }
 
 // staffSites returns the service points a staff member is assigned to today.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -250,16 +251,26 @@ const sqlClientSelect = `SELECT c.id, c.org_id, c.name, c.gender, c.birth_date, 
 	JOIN sites si ON si.org_id = c.org_id AND si.id = c.site_id
 	LEFT JOIN towns t ON t.org_id = c.org_id AND t.id = c.town_id`
 
+// sqlClientSelectCats is sqlClientSelect with one more column: the ids of
+// the client's categories, comma-separated, aggregated with agg.
+func sqlClientSelectCats(agg string) string {
+	const from = "\n\tFROM clients c"
+	i := strings.Index(sqlClientSelect, from)
+	return sqlClientSelect[:i] + `,
+	(SELECT ` + agg + ` FROM client_category_links l WHERE l.org_id = c.org_id AND l.client_id = c.id)` + sqlClientSelect[i:]
+}
+
 type rowScanner interface{ Scan(dest ...any) error }
 
 // scanClient reads one row of sqlClientSelect and decrypts it.
-func (s *ClientService) scanClient(sc rowScanner) (*clientRow, error) {
+func (s *ClientService) scanClient(sc rowScanner, extra ...any) (*clientRow, error) {
 	var r clientRow
 	var idEnc, phoneEnc, phone2Enc, addrEnc, gPhoneEnc string
-	if err := sc.Scan(&r.ID, &r.OrgID, &r.Name, &r.Gender, &r.BirthDate, &idEnc, &phoneEnc, &phone2Enc, &addrEnc,
+	dest := append([]any{&r.ID, &r.OrgID, &r.Name, &r.Gender, &r.BirthDate, &idEnc, &phoneEnc, &phone2Enc, &addrEnc,
 		&r.TownID, &r.TownName, &r.Community, &r.GuardianName, &r.GuardianRelation, &gPhoneEnc, &r.ContactStatus,
 		&r.ContactCheckedOn, &r.WorkerID, &r.SiteID, &r.WorkerName, &r.SiteName, &r.Status, &r.Note,
-		&r.CreatedAt, &r.UpdatedAt, &r.Version); err != nil {
+		&r.CreatedAt, &r.UpdatedAt, &r.Version}, extra...)
+	if err := sc.Scan(dest...); err != nil {
 		return nil, err
 	}
 	for _, f := range []struct {
@@ -430,70 +441,129 @@ var clientSorts = map[string]string{
 // List returns the clients within the caller's read scope, masked, and the
 // total count. q.Q searches the name.
 func (s *ClientService) List(ctx context.Context, p *authz.Principal, f ClientFilter, q app.ListQuery) ([]Client, int, error) {
-	var args app.Args
-	where := []string{"c.org_id = " + args.Add(p.OrgID),
-		p.Scope(PermClientRead).SQL(authz.Cols{Org: "c.org_id", Owner: "c.worker_id", Site: "c.site_id"}, args.Add)}
-	if f.SiteID > 0 {
-		where = append(where, "c.site_id = "+args.Add(f.SiteID))
-	}
-	if f.WorkerID > 0 {
-		where = append(where, "c.worker_id = "+args.Add(f.WorkerID))
-	}
-	if f.CategoryID > 0 {
-		where = append(where, `EXISTS (SELECT 1 FROM client_category_links l WHERE l.org_id = c.org_id
-			AND l.client_id = c.id AND l.category_id = `+args.Add(f.CategoryID)+`)`)
-	}
-	if f.Contact != "" {
-		where = append(where, "c.contact_status = "+args.Add(f.Contact))
-	}
-	if f.Status != "" {
-		where = append(where, "c.status = "+args.Add(f.Status))
-	}
-	if q.Q != "" {
-		where = append(where, "c.name LIKE "+args.Add(db.Like(q.Q))+` ESCAPE '\'`)
-	}
-	w := " WHERE " + strings.Join(where, " AND ")
-	var total int
-	if err := s.DB.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM clients c
-		JOIN staff st ON st.org_id = c.org_id AND st.id = c.worker_id
-		JOIN sites si ON si.org_id = c.org_id AND si.id = c.site_id`+w, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("cases: count clients: %w", err)
-	}
-	if q.Sort == "" {
-		q.Sort, q.Desc = "code", true
-	}
-	rows, err := s.DB.R.QueryContext(ctx, sqlClientSelect+w+q.OrderBy(clientSorts, "code", "c.id")+q.LimitOffset(), args...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("cases: list clients: %w", err)
-	}
-	var list []*clientRow
-	for rows.Next() {
-		r, err := s.scanClient(rows)
-		if err != nil {
-			rows.Close()
-			return nil, 0, err
+	return app.Collect(s.Rows(ctx, p, f, q))
+}
+
+// Rows is List read from the database cursor one client at a time, for
+// exports of any size: memory does not grow with the number of clients.
+func (s *ClientService) Rows(ctx context.Context, p *authz.Principal, f ClientFilter, q app.ListQuery) app.Rows[Client] {
+	return func(start func(int) error, yield func(Client) error) error {
+		var args app.Args
+		where := []string{"c.org_id = " + args.Add(p.OrgID),
+			p.Scope(PermClientRead).SQL(authz.Cols{Org: "c.org_id", Owner: "c.worker_id", Site: "c.site_id"}, args.Add)}
+		if f.SiteID > 0 {
+			where = append(where, "c.site_id = "+args.Add(f.SiteID))
 		}
-		list = append(list, r)
+		if f.WorkerID > 0 {
+			where = append(where, "c.worker_id = "+args.Add(f.WorkerID))
+		}
+		if f.CategoryID > 0 {
+			where = append(where, `EXISTS (SELECT 1 FROM client_category_links l WHERE l.org_id = c.org_id
+			AND l.client_id = c.id AND l.category_id = `+args.Add(f.CategoryID)+`)`)
+		}
+		if f.Contact != "" {
+			where = append(where, "c.contact_status = "+args.Add(f.Contact))
+		}
+		if f.Status != "" {
+			where = append(where, "c.status = "+args.Add(f.Status))
+		}
+		if q.Q != "" {
+			where = append(where, "c.name LIKE "+args.Add(db.Like(q.Q))+` ESCAPE '\'`)
+		}
+		w := " WHERE " + strings.Join(where, " AND ")
+		if start != nil {
+			var total int
+			if err := s.DB.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM clients c
+			JOIN staff st ON st.org_id = c.org_id AND st.id = c.worker_id
+			JOIN sites si ON si.org_id = c.org_id AND si.id = c.site_id`+w, args...).Scan(&total); err != nil {
+				return fmt.Errorf("cases: count clients: %w", err)
+			}
+			if err := start(total); err != nil {
+				return err
+			}
+		}
+		// The organization's categories are few; each row carries the ids
+		// of its own, so no second query runs while the cursor is open (on
+		// PostgreSQL a connection cannot, and a second connection per
+		// export could starve the pool).
+		cats, err := s.categoryTable(ctx, p.OrgID)
+		if err != nil {
+			return err
+		}
+		agg := `group_concat(l.category_id)`
+		if s.DB.Dialect == db.Postgres {
+			agg = `string_agg(l.category_id::text, ',')`
+		}
+		if q.Sort == "" {
+			q.Sort, q.Desc = "code", true
+		}
+		rows, err := s.DB.R.QueryContext(ctx, sqlClientSelectCats(agg)+w+q.OrderBy(clientSorts, "code", "c.id")+q.LimitOffset(), args...)
+		if err != nil {
+			return fmt.Errorf("cases: list clients: %w", err)
+		}
+		defer rows.Close()
+		today := app.Today(s.Now())
+		for rows.Next() {
+			var ids sql.NullString
+			r, err := s.scanClient(rows, &ids)
+			if err != nil {
+				return err
+			}
+			r.Categories = cats.of(ids.String)
+			if err := yield(r.masked(today)); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
-	ids := make([]int64, len(list))
-	for i, r := range list {
-		ids[i] = r.ID
-	}
-	cats, err := s.clientCategories(ctx, s.DB.R, p.OrgID, ids)
+}
+
+// categoryTable is every category of an organization, active or not, in
+// display order.
+type categoryTable struct {
+	byID  map[int64]Category
+	order map[int64]int
+}
+
+func (s *ClientService) categoryTable(ctx context.Context, orgID int64) (*categoryTable, error) {
+	rows, err := s.DB.R.QueryContext(ctx, `SELECT id, name, status FROM client_categories WHERE org_id = $1
+		ORDER BY sort_order, id`, orgID)
 	if err != nil {
-		return nil, 0, err
+		return nil, fmt.Errorf("cases: client categories: %w", err)
 	}
-	today := app.Today(s.Now())
-	out := make([]Client, len(list))
-	for i, r := range list {
-		r.Categories = cats[r.ID]
-		out[i] = r.masked(today)
+	defer rows.Close()
+	t := &categoryTable{byID: map[int64]Category{}, order: map[int64]int{}}
+	for rows.Next() {
+		var c Category
+		var st string
+		if err := rows.Scan(&c.ID, &c.Name, &st); err != nil {
+			return nil, err
+		}
+		c.Active = st == "active"
+		t.order[c.ID] = len(t.byID)
+		t.byID[c.ID] = c
 	}
-	return out, total, nil
+	return t, rows.Err()
+}
+
+// of returns the categories named by a comma-separated list of ids, in
+// display order.
+func (t *categoryTable) of(ids string) []Category {
+	if ids == "" {
+		return nil
+	}
+	var out []Category
+	for _, f := range strings.Split(ids, ",") {
+		id, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
+		if err != nil {
+			continue
+		}
+		if c, ok := t.byID[id]; ok {
+			out = append(out, c)
+		}
+	}
+	slices.SortFunc(out, func(a, b Category) int { return t.order[a.ID] - t.order[b.ID] })
+	return out
 }
 
 // Allows reports whether p's scope for perm covers c, a client read from

@@ -287,8 +287,21 @@ func scanActivity(sc scanner, a *Activity) error {
 // ListActivities lists the activities in p's scope. Sort keys: date,
 // title, kind, site, lead, participants.
 func (s *Service) ListActivities(ctx context.Context, p *authz.Principal, f ActivityFilter, q app.ListQuery) ([]Activity, int, error) {
+	return app.Collect(s.ActivityRows(ctx, p, f, q))
+}
+
+// ActivityRows is ListActivities read from the database cursor one row
+// at a time, for exports of any size.
+func (s *Service) ActivityRows(ctx context.Context, p *authz.Principal, f ActivityFilter, q app.ListQuery) app.Rows[Activity] {
+	return func(start func(int) error, yield func(Activity) error) error {
+		return s.activityRows(ctx, p, f, q, start, yield)
+	}
+}
+
+func (s *Service) activityRows(ctx context.Context, p *authz.Principal, f ActivityFilter, q app.ListQuery,
+	start func(int) error, yield func(Activity) error) error {
 	if !p.Can(PermGroupRead) {
-		return nil, 0, app.ErrForbidden()
+		return app.ErrForbidden()
 	}
 	var v app.Validation
 	if f.Kind != "" {
@@ -298,7 +311,7 @@ func (s *Service) ListActivities(ctx context.Context, p *authz.Principal, f Acti
 		v.OneOf("status", f.Status, "活动状态", ActivityStatuses...)
 	}
 	if err := v.Err(); err != nil {
-		return nil, 0, err
+		return err
 	}
 	today := app.Today(s.Now())
 	var args app.Args
@@ -335,9 +348,14 @@ func (s *Service) ListActivities(ctx context.Context, p *authz.Principal, f Acti
 		op := " " + s.DB.ILike() + " "
 		where += " AND (a.title" + op + like + ` ESCAPE '\' OR a.place` + op + like + ` ESCAPE '\')`
 	}
-	var total int
-	if err := s.DB.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM activities a WHERE "+where, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("groups: count activities: %w", err)
+	if start != nil {
+		var total int
+		if err := s.DB.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM activities a WHERE "+where, args...).Scan(&total); err != nil {
+			return fmt.Errorf("groups: count activities: %w", err)
+		}
+		if err := start(total); err != nil {
+			return err
+		}
 	}
 	order := q.OrderBy(map[string]string{"date": "a.held_on", "title": "a.title", "kind": "a.kind", "site": "si.name",
 		"lead": "st.name", "participants": "a.participants"}, "date", "a.id")
@@ -346,19 +364,20 @@ func (s *Service) ListActivities(ctx context.Context, p *authz.Principal, f Acti
 	}
 	rows, err := s.DB.R.QueryContext(ctx, "SELECT "+sqlActivityColumns+sqlActivityFrom+" WHERE "+where+order+q.LimitOffset(), args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("groups: list activities: %w", err)
+		return fmt.Errorf("groups: list activities: %w", err)
 	}
 	defer rows.Close()
-	var out []Activity
 	for rows.Next() {
 		var a Activity
 		if err := scanActivity(rows, &a); err != nil {
-			return nil, 0, err
+			return err
 		}
 		a.derive(today)
-		out = append(out, a)
+		if err := yield(a); err != nil {
+			return err
+		}
 	}
-	return out, total, rows.Err()
+	return rows.Err()
 }
 
 func (s *Service) getActivity(ctx context.Context, q db.Querier, orgID, id int64) (*Activity, error) {

@@ -275,15 +275,28 @@ func groupScope(p *authz.Principal, args *app.Args) string {
 // ListGroups lists the groups in p's scope. Sort keys: name, site, leader,
 // start, status, sessions, person_times.
 func (s *Service) ListGroups(ctx context.Context, p *authz.Principal, f GroupFilter, q app.ListQuery) ([]Group, int, error) {
+	return app.Collect(s.GroupRows(ctx, p, f, q))
+}
+
+// GroupRows is ListGroups read from the database cursor one row at a
+// time, for exports of any size.
+func (s *Service) GroupRows(ctx context.Context, p *authz.Principal, f GroupFilter, q app.ListQuery) app.Rows[Group] {
+	return func(start func(int) error, yield func(Group) error) error {
+		return s.groupRows(ctx, p, f, q, start, yield)
+	}
+}
+
+func (s *Service) groupRows(ctx context.Context, p *authz.Principal, f GroupFilter, q app.ListQuery,
+	start func(int) error, yield func(Group) error) error {
 	if !p.Can(PermGroupRead) {
-		return nil, 0, app.ErrForbidden()
+		return app.ErrForbidden()
 	}
 	var v app.Validation
 	if f.Status != "" {
 		v.OneOf("status", f.Status, "小组状态", append(slices.Clone(GroupStatuses), StatusReportDue)...)
 	}
 	if err := v.Err(); err != nil {
-		return nil, 0, err
+		return err
 	}
 	today := app.Today(s.Now())
 	var args app.Args
@@ -316,9 +329,14 @@ func (s *Service) ListGroups(ctx context.Context, p *authz.Principal, f GroupFil
 		op := " " + s.DB.ILike() + " "
 		where += " AND (g.name" + op + like + ` ESCAPE '\' OR g.target` + op + like + ` ESCAPE '\')`
 	}
-	var total int
-	if err := s.DB.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM groups g WHERE "+where, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("groups: count groups: %w", err)
+	if start != nil {
+		var total int
+		if err := s.DB.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM groups g WHERE "+where, args...).Scan(&total); err != nil {
+			return fmt.Errorf("groups: count groups: %w", err)
+		}
+		if err := start(total); err != nil {
+			return err
+		}
 	}
 	order := q.OrderBy(map[string]string{"name": "g.name", "site": "si.name", "leader": "st.name",
 		"start": "COALESCE(" + sqlGroupFirst + ", g.plan_start)", "status": "g.status",
@@ -328,19 +346,20 @@ func (s *Service) ListGroups(ctx context.Context, p *authz.Principal, f GroupFil
 	}
 	rows, err := s.DB.R.QueryContext(ctx, "SELECT "+sqlGroupColumns+sqlGroupFrom+" WHERE "+where+order+q.LimitOffset(), args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("groups: list groups: %w", err)
+		return fmt.Errorf("groups: list groups: %w", err)
 	}
 	defer rows.Close()
-	var out []Group
 	for rows.Next() {
 		var g Group
 		if err := scanGroup(rows, &g); err != nil {
-			return nil, 0, err
+			return err
 		}
 		g.derive(today)
-		out = append(out, g)
+		if err := yield(g); err != nil {
+			return err
+		}
 	}
-	return out, total, rows.Err()
+	return rows.Err()
 }
 
 func (s *Service) getGroup(ctx context.Context, q db.Querier, orgID, id int64) (*Group, error) {

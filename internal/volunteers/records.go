@@ -428,6 +428,31 @@ var recordSort = map[string]string{
 // Records lists the service records in p's scope, newest first by default,
 // with the total and the sum of their minutes.
 func (s *Service) Records(ctx context.Context, p *authz.Principal, f RecordFilter) ([]ServiceRecord, int, Minutes, error) {
+	var out []ServiceRecord
+	var total int
+	var sum Minutes
+	err := s.records(ctx, p, f, func(n int, m Minutes) error { total, sum = n, m; return nil },
+		func(r ServiceRecord) error { out = append(out, r); return nil })
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	return out, total, sum, nil
+}
+
+// RecordRows is Records read from the database cursor one record at a
+// time, for exports of any size.
+func (s *Service) RecordRows(ctx context.Context, p *authz.Principal, f RecordFilter) app.Rows[ServiceRecord] {
+	return func(start func(int) error, yield func(ServiceRecord) error) error {
+		var counted func(int, Minutes) error
+		if start != nil {
+			counted = func(n int, _ Minutes) error { return start(n) }
+		}
+		return s.records(ctx, p, f, counted, yield)
+	}
+}
+
+func (s *Service) records(ctx context.Context, p *authz.Principal, f RecordFilter, start func(int, Minutes) error,
+	yield func(ServiceRecord) error) error {
 	var args app.Args
 	where := []string{p.Scope(PermRead).SQL(authz.Cols{Org: "r.org_id", Site: "r.site_id"}, args.Add)}
 	if f.SiteID != 0 {
@@ -456,10 +481,15 @@ func (s *Service) Records(ctx context.Context, p *authz.Principal, f RecordFilte
 		where = append(where, "(r.activity_name LIKE "+l+` ESCAPE '\' OR v.name LIKE `+l+` ESCAPE '\' OR v.volunteer_no LIKE `+l+` ESCAPE '\')`)
 	}
 	w := " WHERE " + strings.Join(where, " AND ")
-	var total int
-	var sum Minutes
-	if err := s.DB.R.QueryRowContext(ctx, "SELECT COUNT(*), CAST(COALESCE(SUM(r.minutes), 0) AS BIGINT)"+sqlRecordFrom+w, args...).Scan(&total, &sum); err != nil {
-		return nil, 0, 0, fmt.Errorf("volunteers: count service records: %w", err)
+	if start != nil {
+		var total int
+		var sum Minutes
+		if err := s.DB.R.QueryRowContext(ctx, "SELECT COUNT(*), CAST(COALESCE(SUM(r.minutes), 0) AS BIGINT)"+sqlRecordFrom+w, args...).Scan(&total, &sum); err != nil {
+			return fmt.Errorf("volunteers: count service records: %w", err)
+		}
+		if err := start(total, sum); err != nil {
+			return err
+		}
 	}
 	if f.Sort == "" {
 		f.Sort, f.Desc = "date", true
@@ -467,18 +497,19 @@ func (s *Service) Records(ctx context.Context, p *authz.Principal, f RecordFilte
 	rows, err := s.DB.R.QueryContext(ctx, "SELECT "+sqlRecordCols+sqlRecordFrom+w+
 		f.OrderBy(recordSort, "date", "r.start_min DESC, r.id DESC")+f.LimitOffset(), args...)
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("volunteers: service records: %w", err)
+		return fmt.Errorf("volunteers: service records: %w", err)
 	}
 	defer rows.Close()
-	var out []ServiceRecord
 	for rows.Next() {
 		r, err := scanRecord(rows)
 		if err != nil {
-			return nil, 0, 0, err
+			return err
 		}
-		out = append(out, r)
+		if err := yield(r); err != nil {
+			return err
+		}
 	}
-	return out, total, sum, rows.Err()
+	return rows.Err()
 }
 
 // VolunteerChoice is a volunteer offered in a form's choice list.

@@ -613,9 +613,21 @@ var volunteerSort = map[string]string{
 
 // List returns the volunteers in p's scope matching f and the total.
 func (s *Service) List(ctx context.Context, p *authz.Principal, f Filter) ([]Volunteer, int, error) {
+	return app.Collect(s.Rows(ctx, p, f))
+}
+
+// Rows is List read from the database cursor one volunteer at a time, for
+// exports of any size.
+func (s *Service) Rows(ctx context.Context, p *authz.Principal, f Filter) app.Rows[Volunteer] {
+	return func(start func(int) error, yield func(Volunteer) error) error {
+		return s.rows(ctx, p, f, start, yield)
+	}
+}
+
+func (s *Service) rows(ctx context.Context, p *authz.Principal, f Filter, start func(int) error, yield func(Volunteer) error) error {
 	th, err := s.Thresholds(ctx, p.OrgID, s.today())
 	if err != nil {
-		return nil, 0, err
+		return err
 	}
 	var args app.Args
 	where := []string{p.Scope(PermRead).SQL(authz.Cols{Org: "v.org_id", Site: "v.site_id"}, args.Add)}
@@ -642,26 +654,32 @@ func (s *Service) List(ctx context.Context, p *authz.Principal, f Filter) ([]Vol
 		where = append(where, s.searchCond(f.Q, &args))
 	}
 	w := " WHERE " + strings.Join(where, " AND ")
-	var total int
-	if err := s.DB.R.QueryRowContext(ctx, "SELECT COUNT(*)"+sqlVolunteerFrom+w, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("volunteers: count: %w", err)
+	if start != nil {
+		var total int
+		if err := s.DB.R.QueryRowContext(ctx, "SELECT COUNT(*)"+sqlVolunteerFrom+w, args...).Scan(&total); err != nil {
+			return fmt.Errorf("volunteers: count: %w", err)
+		}
+		if err := start(total); err != nil {
+			return err
+		}
 	}
 	q := "SELECT " + sqlVolunteerCols + sqlVolunteerFrom + w + f.OrderBy(volunteerSort, "no", "v.id") + f.LimitOffset()
 	rows, err := s.DB.R.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("volunteers: list: %w", err)
+		return fmt.Errorf("volunteers: list: %w", err)
 	}
 	defer rows.Close()
-	var out []Volunteer
 	for rows.Next() {
 		v, err := scanVolunteer(rows)
 		if err != nil {
-			return nil, 0, err
+			return err
 		}
 		v.Stars = StarsFor(v.Minutes, th)
-		out = append(out, v)
+		if err := yield(v); err != nil {
+			return err
+		}
 	}
-	return out, total, rows.Err()
+	return rows.Err()
 }
 
 // searchCond matches q against name, volunteer number and i志愿 id, and an

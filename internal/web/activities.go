@@ -137,13 +137,8 @@ func (s *Server) activityList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := listQuery(r)
-	rows, total, err := s.Groups.ListActivities(r.Context(), p, f, q)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	pg := s.page(r, "社区活动", Crumb{Label: "小组与活动"}, Crumb{Label: "社区活动"})
-	serveList(s, w, r, pg, "activities/list", activityListDef(c), q, rows, total, func(lv ListView) any {
+	serveListRows(s, w, r, pg, "activities/list", activityListDef(c), q, s.Groups.ActivityRows(r.Context(), p, f, q), func(lv ListView) any {
 		return gaListData{List: lv, CanWrite: p.Can(groups.PermGroupWrite)}
 	})
 }

@@ -227,13 +227,13 @@ func auditFilter(p *authz.Principal, v url.Values) (audit.Filter, error) {
 }
 
 // pageAudit fetches one page (or, for an export, every row) of the log.
-func (s *Server) pageAudit(r *http.Request, f audit.Filter, q app.ListQuery) ([]audit.Entry, int, error) {
+func (s *Server) pageAudit(r *http.Request, f audit.Filter, q app.ListQuery) app.Rows[audit.Entry] {
 	if q.Size <= 0 {
 		f.Limit = app.MaxExportRows
 	} else {
 		f.Limit, f.Offset = q.Size, (max(q.Page, 1)-1)*q.Size
 	}
-	return audit.List(r.Context(), s.DB, f)
+	return audit.Rows(r.Context(), s.DB, f)
 }
 
 type auditPage struct {
@@ -301,12 +301,12 @@ func (s *Server) auditList(w http.ResponseWriter, r *http.Request) {
 		// Bad filters: say so above the list and show nothing.
 		pg.Form, status = form, http.StatusUnprocessableEntity
 	} else {
-		if rows, total, err = s.pageAudit(r, f, q); err != nil {
-			s.fail(w, r, err)
+		if wantsExport(r) {
+			exportRows(s, w, r, def, s.pageAudit(r, f, q))
 			return
 		}
-		if wantsExport(r) {
-			exportList(s, w, r, def, rows)
+		if rows, total, err = app.Collect(s.pageAudit(r, f, q)); err != nil {
+			s.fail(w, r, err)
 			return
 		}
 	}
@@ -455,7 +455,7 @@ func (s *Server) apiAuditList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := app.ParseListQuery(r.URL.Query())
-	rows, total, err := s.pageAudit(r, f, q)
+	rows, total, err := app.Collect(s.pageAudit(r, f, q))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -154,11 +154,6 @@ func (s *Server) caseList(w http.ResponseWriter, r *http.Request) {
 	f.From, _ = app.ParseDate(qv.Get("from"))
 	f.To, _ = app.ParseDate(qv.Get("to"))
 	q := listQuery(r)
-	rows, total, err := s.Cases.List(ctx, p, f, q)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	sites, err := s.Cases.Sites(ctx, p, cases.PermCaseRead)
 	if err != nil {
 		s.fail(w, r, err)
@@ -211,7 +206,7 @@ func (s *Server) caseList(w http.ResponseWriter, r *http.Request) {
 		Empty: "没有符合条件的个案",
 	}
 	pg := s.page(r, "个案", Crumb{Label: "服务对象与个案"}, Crumb{Label: "个案"})
-	serveList(s, w, r, pg, "cases/list", def, q, rows, total, func(lv ListView) any {
+	serveListRows(s, w, r, pg, "cases/list", def, q, s.Cases.Rows(ctx, p, f, q), func(lv ListView) any {
 		return map[string]any{"List": lv, "CanWrite": p.Can(cases.PermCaseWrite), "CanReassign": p.Can(cases.PermCaseReassign),
 			"ClientID": f.ClientID, "ClientCode": cases.ClientCode(f.ClientID)}
 	})

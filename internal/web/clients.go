@@ -256,13 +256,8 @@ func (s *Server) clientList(w http.ResponseWriter, r *http.Request) {
 	}
 	def := clientListDef(ch)
 	q := listQuery(r)
-	rows, total, err := s.Clients.List(r.Context(), p, clientFilterOf(r), q)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	pg := s.page(r, "服务对象", Crumb{Label: "服务对象与个案"}, Crumb{Label: "服务对象"})
-	serveList(s, w, r, pg, "clients/list", def, q, rows, total, func(lv ListView) any {
+	serveListRows(s, w, r, pg, "clients/list", def, q, s.Clients.Rows(r.Context(), p, clientFilterOf(r), q), func(lv ListView) any {
 		return clientListData{List: lv, CanWrite: p.Can(cases.PermClientWrite), CanImport: p.Can(cases.PermClientImport)}
 	})
 }

@@ -299,13 +299,8 @@ func (s *Server) groupList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	rows, total, err := s.Groups.ListGroups(r.Context(), p, f, q)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	pg := s.page(r, "小组", Crumb{Label: "小组与活动"}, Crumb{Label: "小组"})
-	serveList(s, w, r, pg, "groups/list", def, q, rows, total, func(lv ListView) any {
+	serveListRows(s, w, r, pg, "groups/list", def, q, s.Groups.GroupRows(r.Context(), p, f, q), func(lv ListView) any {
 		return gaListData{List: lv, CanWrite: p.Can(groups.PermGroupWrite)}
 	})
 }

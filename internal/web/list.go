@@ -174,43 +174,78 @@ func buildList[T any](r *http.Request, def ListDef[T], q app.ListQuery, rows []T
 	return lv
 }
 
-// exportList writes rows as an .xlsx download with the list's columns. The
-// cells carry what the list shows, so masked fields stay masked; the export
-// is audited.
+// exportList writes rows already in memory as an .xlsx download; lists
+// that can grow large export through exportRows instead.
 func exportList[T any](s *Server, w http.ResponseWriter, r *http.Request, def ListDef[T], rows []T) {
+	exportRows(s, w, r, def, app.SliceRows(rows))
+}
+
+// exportRows writes a list as an .xlsx download with the list's columns,
+// reading the rows one at a time from the service, so memory stays at the
+// writer's window whatever the number of rows. The cells carry what the
+// list shows, so masked fields stay masked. The writer collects every row
+// before it sends the first byte, so the export is audited, with the number
+// of rows written, after the last row is read and before anything leaves;
+// the audit row is not part of the export it records. An error before any
+// byte is sent is answered as usual.
+func exportRows[T any](s *Server, w http.ResponseWriter, r *http.Request, def ListDef[T], rows app.Rows[T]) {
 	cols := make([]export.Column, len(def.Cols))
 	for i, c := range def.Cols {
 		cols[i] = export.Column{Header: c.Label, Width: c.Width}
 	}
-	src := export.Slice(rows, func(row T) []any {
-		out := make([]any, len(def.Cols))
-		for i, c := range def.Cols {
-			if c.Export != nil {
-				out[i] = c.Export(row)
-			} else {
-				out[i] = c.Cell(row).Text
-			}
-		}
-		return out
-	})
 	p := principalOf(r)
 	sheet := def.Sheet
 	if sheet == "" {
 		sheet = "导出"
 	}
-	if err := audit.Append(r.Context(), s.DB, audit.Entry{OrgID: p.OrgID, At: s.Now(), UserID: p.UserID,
-		Username: p.Username, Action: "export", ObjectType: "list", ObjectID: r.URL.Path,
-		Detail: fmt.Sprintf("%s，%d 行，条件 %s", sheet, len(rows), r.URL.RawQuery)}); err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	name := sheet + "-" + s.Now().In(app.Local).Format("20060102") + ".xlsx"
-	w.Header().Set("Content-Type", export.ContentTypeXLSX)
-	w.Header().Set("Content-Disposition", export.ContentDisposition(name))
-	w.Header().Set("Cache-Control", "no-store")
-	if err := export.WriteXLSX(w, sheet, cols, src); err != nil {
+	out := make([]any, len(def.Cols))
+	n := 0
+	src := func(yield func([]any) error) error {
+		// No start: the rows need not be counted before they are read.
+		err := rows(nil, func(row T) error {
+			for i, c := range def.Cols {
+				if c.Export != nil {
+					out[i] = c.Export(row)
+				} else {
+					out[i] = c.Cell(row).Text
+				}
+			}
+			n++
+			return yield(out)
+		})
+		if err != nil {
+			return err
+		}
+		if err := audit.Append(r.Context(), s.DB, audit.Entry{OrgID: p.OrgID, At: s.Now(), UserID: p.UserID,
+			Username: p.Username, Action: "export", ObjectType: "list", ObjectID: r.URL.Path,
+			Detail: fmt.Sprintf("%s，%d 行，条件 %s", sheet, n, r.URL.RawQuery)}); err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", export.ContentTypeXLSX)
+		w.Header().Set("Content-Disposition", export.ContentDisposition(name))
+		w.Header().Set("Cache-Control", "no-store")
+		return nil
+	}
+	sw := &sentWriter{w: w}
+	if err := export.WriteXLSX(sw, sheet, cols, src); err != nil {
+		if !sw.sent {
+			s.fail(w, r, err)
+			return
+		}
 		s.Log.Error("export", "err", err, "path", r.URL.Path)
 	}
+}
+
+// sentWriter records whether anything was written.
+type sentWriter struct {
+	w    http.ResponseWriter
+	sent bool
+}
+
+func (s *sentWriter) Write(b []byte) (int, error) {
+	s.sent = true
+	return s.w.Write(b)
 }
 
 // serveList renders a list page or, when asked, its export.
@@ -220,6 +255,27 @@ func serveList[T any](s *Server, w http.ResponseWriter, r *http.Request, pg *Pag
 		exportList(s, w, r, def, rows)
 		return
 	}
+	renderList(s, w, r, pg, tmpl, def, q, rows, total, data)
+}
+
+// serveListRows is serveList for a list that can grow large: the page
+// reads its rows into memory, the export streams them.
+func serveListRows[T any](s *Server, w http.ResponseWriter, r *http.Request, pg *Page, tmpl string, def ListDef[T],
+	q app.ListQuery, rows app.Rows[T], data func(ListView) any) {
+	if wantsExport(r) {
+		exportRows(s, w, r, def, rows)
+		return
+	}
+	list, total, err := app.Collect(rows)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	renderList(s, w, r, pg, tmpl, def, q, list, total, data)
+}
+
+func renderList[T any](s *Server, w http.ResponseWriter, r *http.Request, pg *Page, tmpl string, def ListDef[T],
+	q app.ListQuery, rows []T, total int, data func(ListView) any) {
 	lv := buildList(r, def, q, rows, total)
 	pg.Data = data(lv)
 	s.render(w, r, http.StatusOK, tmpl, pg)

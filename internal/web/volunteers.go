@@ -158,11 +158,6 @@ func (s *Server) volList(w http.ResponseWriter, r *http.Request) {
 	stars, _ := strconv.Atoi(qv.Get("stars"))
 	f := volunteers.Filter{ListQuery: q, SiteID: volQueryID(r, "site"), Status: qv.Get("status"), TeamID: volQueryID(r, "team"),
 		Registered: qv.Get("registered"), MinStars: stars}
-	rows, total, err := s.Volunteers.List(ctx, p, f)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	sites, err := s.Volunteers.Sites(ctx, p, volunteers.PermRead)
 	if err != nil {
 		s.fail(w, r, err)
@@ -217,7 +212,7 @@ func (s *Server) volList(w http.ResponseWriter, r *http.Request) {
 		actions = append(actions, volAction{Label: "从Excel导入", Href: "/volunteers/import"},
 			volAction{Label: "登记志愿者", Href: "/volunteers/new", Primary: true})
 	}
-	serveList(s, w, r, pg, "volunteers/list", def, q, rows, total, func(lv ListView) any {
+	serveListRows(s, w, r, pg, "volunteers/list", def, q, s.Volunteers.Rows(ctx, p, f), func(lv ListView) any {
 		return volListPage{List: lv, Actions: actions, Note: "证件号码和手机号码只显示部分；累计时数按全部服务记录的分钟数计算，星级按当前有效的时数标准。"}
 	})
 }
@@ -846,10 +841,16 @@ func (s *Server) recList(w http.ResponseWriter, r *http.Request) {
 	q := listQuery(r)
 	f := volunteers.RecordFilter{ListQuery: q, SiteID: volQueryID(r, "site"), TeamID: volQueryID(r, "team"),
 		VolunteerID: volQueryID(r, "volunteer"), From: volQueryDate(r, "from"), To: volQueryDate(r, "to"), Exported: qv.Get("exported")}
-	rows, total, sum, err := s.Volunteers.Records(ctx, p, f)
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	// The page reads its rows now; the export streams them at the end.
+	var rows []volunteers.ServiceRecord
+	var total int
+	var sum volunteers.Minutes
+	if !wantsExport(r) {
+		var err error
+		if rows, total, sum, err = s.Volunteers.Records(ctx, p, f); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	sites, err := s.Volunteers.Sites(ctx, p, volunteers.PermRead)
 	if err != nil {
@@ -905,6 +906,10 @@ func (s *Server) recList(w http.ResponseWriter, r *http.Request) {
 	if p.Can(volunteers.PermWrite) {
 		actions = append(actions, volAction{Label: "从Excel导入", Href: "/volunteer-services/import"},
 			volAction{Label: "登记服务记录", Href: "/volunteer-services/new", Primary: true})
+	}
+	if wantsExport(r) {
+		exportRows(s, w, r, def, s.Volunteers.RecordRows(ctx, p, f))
+		return
 	}
 	figs := []Figure{{Label: "服务人次", Value: groupDigits(total)}, {Label: "服务时数（小时）", Value: sum.String()}}
 	serveList(s, w, r, pg, "volunteers/list", def, q, rows, total, func(lv ListView) any {
