@@ -25,7 +25,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib" // also registers "pgx"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
-	_ "modernc.org/sqlite" // registers "sqlite"
+	"modernc.org/sqlite" // also registers "sqlite"
 )
 
 // Dialect names the database engine.
@@ -101,7 +101,7 @@ func Open(ctx context.Context, dsn string, options ...Options) (*DB, error) {
 		wq[k] = v
 	}
 	wq.Set("_txlock", "immediate")
-	w, err := sql.Open("sqlite", "file:"+path+"?"+wq.Encode())
+	w, err := openSQLite("file:" + path + "?" + wq.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("db: open sqlite: %w", err)
 	}
@@ -113,7 +113,7 @@ func Open(ctx context.Context, dsn string, options ...Options) (*DB, error) {
 		return nil, fmt.Errorf("db: open sqlite %s: %w", path, err)
 	}
 	q.Add("_pragma", "query_only(1)")
-	r, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	r, err := openSQLite("file:" + path + "?" + q.Encode())
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("db: open sqlite reader: %w", err)
@@ -122,6 +122,16 @@ func Open(ctx context.Context, dsn string, options ...Options) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	return &DB{Dialect: SQLite, W: w, R: r, path: path, dsn: dsn, opts: o}, nil
+}
+
+// openSQLite opens a pool of SQLite connections that keep their prepared
+// statements (see stmtcache.go).
+func openSQLite(dsn string) (*sql.DB, error) {
+	c, err := sqlite.NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(cachingConnector{Connector: c, size: stmtCacheSize}), nil
 }
 
 // Close closes both pools.
