@@ -3,8 +3,6 @@ package db
 import (
 	"context"
 	"database/sql/driver"
-	"fmt"
-	"os"
 	"reflect"
 	"sync"
 )
@@ -88,9 +86,6 @@ func (c *cachingConn) Unwrap() driver.Conn { return c.sqliteConn }
 // take returns the cached statement for query, preparing and caching it
 // when new, marked busy; nil when the cached one is in use.
 func (c *cachingConn) take(ctx context.Context, query string) (*cachedStmt, error) {
-	if os.Getenv("SQLTRACE") != "" {
-		fmt.Fprintf(os.Stderr, "SQL %.200q\n", query)
-	}
 	c.mu.Lock()
 	c.clock++
 	if cs, ok := c.stmts[query]; ok {
