@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"syscall"
 	"time"
@@ -109,6 +110,10 @@ func envOr(k, def string) string {
 	return def
 }
 
+// serveMemoryLimit is the Go heap's soft limit in the server unless
+// GOMEMLIMIT says otherwise.
+const serveMemoryLimit = 96 << 20
+
 func serve(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	cfg := commonFlags(fs)
@@ -121,6 +126,12 @@ func serve(ctx context.Context, args []string) error {
 	cfg.Log = log
 	cfg.SecureCookies = *secure
 	cfg.DBMode = db.ModeDeny // a request without an organization sees none
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// A soft limit: the collector works harder as the heap nears it
+		// instead of letting it double under a burst of large pages; it
+		// never fails an allocation (docs/PERFORMANCE.md, Memory).
+		debug.SetMemoryLimit(serveMemoryLimit)
+	}
 	start := time.Now()
 	sys, err := server.Build(ctx, *cfg)
 	if err != nil {

@@ -262,11 +262,13 @@ const (
 	JOIN approval_steps s ON s.org_id = sa.org_id AND s.id = sa.step_id
 	JOIN approvals a ON a.org_id = s.org_id AND a.id = s.approval_id`
 	// todoWhere selects the current steps assigned to $2, or to someone $2
-	// stands in for on $3, of requests $2 did not submit.
+	// stands in for on $3, of requests $2 did not submit. The assignees are
+	// one IN list (not "= $2 OR IN (…)") so that the lookup starts from
+	// them by index instead of from every pending step of the organization.
 	todoWhere = ` WHERE sa.org_id = $1 AND s.status = 'pending' AND a.status = 'pending' AND a.submitter_id <> $2
-	AND (sa.user_id = $2 OR sa.user_id IN (SELECT d.from_user_id FROM approval_delegations d
+	AND sa.user_id IN (SELECT CAST($2 AS BIGINT) UNION ALL SELECT d.from_user_id FROM approval_delegations d
 		WHERE d.org_id = $1 AND d.to_user_id = $2 AND d.start_date <= $3 AND d.end_date >= $3
-		AND d.cancelled_at IS NULL))`
+		AND d.cancelled_at IS NULL)`
 	sqlTodo = `SELECT a.id, a.kind, a.title, u.display_name, COALESCE(si.name, ''), a.amount_fen, a.round, s.name,
 	a.version, a.submitted_at, s.started_at, sa.user_id, au.display_name` + todoFrom + `
 	JOIN users u ON u.org_id = a.org_id AND u.id = a.submitter_id

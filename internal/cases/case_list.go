@@ -129,7 +129,9 @@ func (s *CaseService) rows(ctx context.Context, p *authz.Principal, f CaseFilter
 		return err
 	}
 	r := rulesOn(st, s.today())
-	build := func(args *app.Args) string {
+	// joins: the count needs the other tables only to search the client's
+	// name (every case has its client, service point and worker).
+	build := func(args *app.Args, joins bool) string {
 		where := []string{sc.SQL(authz.Cols{Org: "c.org_id", Owner: "c.worker_id", Site: "c.site_id"}, args.Add)}
 		if f.SiteID != 0 {
 			where = append(where, "c.site_id = "+args.Add(f.SiteID))
@@ -160,16 +162,23 @@ func (s *CaseService) rows(ctx context.Context, p *authz.Principal, f CaseFilter
 			like := args.Add(db.Like(q.Q))
 			where = append(where, "(c.number LIKE "+like+` ESCAPE '\' OR cl.name LIKE `+like+` ESCAPE '\')`)
 		}
-		return ` FROM cases c
+		from := ` FROM cases c`
+		if joins {
+			from += `
 		JOIN clients cl ON cl.org_id = c.org_id AND cl.id = c.client_id
 		JOIN sites si ON si.org_id = c.org_id AND si.id = c.site_id
-		JOIN staff st ON st.org_id = c.org_id AND st.id = c.worker_id
+		JOIN staff st ON st.org_id = c.org_id AND st.id = c.worker_id`
+		} else if q.Q != "" {
+			from += `
+		JOIN clients cl ON cl.org_id = c.org_id AND cl.id = c.client_id`
+		}
+		return from + `
 		WHERE ` + strings.Join(where, " AND ")
 	}
 	if start != nil {
 		var cargs app.Args
 		var total int
-		if err := s.DB.R.QueryRowContext(ctx, `SELECT COUNT(*)`+build(&cargs), cargs...).Scan(&total); err != nil {
+		if err := s.DB.R.QueryRowContext(ctx, `SELECT COUNT(*)`+build(&cargs, false), cargs...).Scan(&total); err != nil {
 			return fmt.Errorf("cases: count: %w", err)
 		}
 		if err := start(total); err != nil {
@@ -186,8 +195,20 @@ func (s *CaseService) rows(ctx context.Context, p *authz.Principal, f CaseFilter
 		c.intake_date, c.opened_on, c.closed_on,
 		(SELECT COUNT(*) FROM case_followups f WHERE f.org_id = c.org_id AND f.case_id = c.id AND f.kind = 'service'
 			AND f.held_on >= ` + ms + ` AND f.held_on <= ` + me + `) AS month_n,
-		(SELECT MAX(f.held_on) FROM case_followups f WHERE f.org_id = c.org_id AND f.case_id = c.id AND f.kind = 'service') AS last_on` +
-		build(&args) + order + q.LimitOffset()
+		(SELECT MAX(f.held_on) FROM case_followups f WHERE f.org_id = c.org_id AND f.case_id = c.id AND f.kind = 'service') AS last_on`
+	if q.Sort == "followups" || q.Sort == "last" || q.Size <= 0 {
+		list += build(&args, true) + order + q.LimitOffset()
+	} else {
+		// The page's cases first, then the follow-up figures of those
+		// alone: computed in the sorted query they would be read for every
+		// case in scope before the sort keeps a page of them.
+		org := args.Add(p.OrgID)
+		list += ` FROM cases c
+		JOIN clients cl ON cl.org_id = c.org_id AND cl.id = c.client_id
+		JOIN sites si ON si.org_id = c.org_id AND si.id = c.site_id
+		JOIN staff st ON st.org_id = c.org_id AND st.id = c.worker_id
+		WHERE c.org_id = ` + org + ` AND c.id IN (SELECT c.id` + build(&args, true) + order + q.LimitOffset() + `)` + order
+	}
 	rows, err := s.DB.R.QueryContext(ctx, list, args...)
 	if err != nil {
 		return fmt.Errorf("cases: list: %w", err)

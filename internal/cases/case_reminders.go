@@ -25,22 +25,30 @@ type openCase struct {
 	Last       app.Date // last follow-up, or the opening when there is none
 }
 
-const sqlOpenCasesOf = `SELECT c.id, c.number, cl.name, c.worker_id, st.name, c.opened_on,
+// sqlOpenCasesOf is the open cases of some workers; the first %s is the
+// client's name, or an empty string when not wanted (then the clients
+// are not read).
+const sqlOpenCasesOf = `SELECT c.id, c.number, %s, c.worker_id, st.name, c.opened_on,
 	(SELECT COUNT(*) FROM case_followups f WHERE f.org_id = c.org_id AND f.case_id = c.id AND f.kind = 'service'
 		AND f.held_on >= $2 AND f.held_on <= $3),
 	(SELECT MAX(f.held_on) FROM case_followups f WHERE f.org_id = c.org_id AND f.case_id = c.id AND f.kind = 'service')
-	FROM cases c
-	JOIN clients cl ON cl.org_id = c.org_id AND cl.id = c.client_id
+	FROM cases c%s
 	JOIN staff st ON st.org_id = c.org_id AND st.id = c.worker_id
 	WHERE c.org_id = $1 AND c.state = 'open' AND c.worker_id IN (%s)
 	ORDER BY st.name, c.worker_id, c.number`
 
-// openCasesOf lists the open cases of the given workers.
-func openCasesOf(ctx context.Context, q db.Querier, orgID int64, workers []int64, r rules) ([]openCase, error) {
+// openCasesOf lists the open cases of the given workers, with the clients'
+// masked names when names is set.
+func openCasesOf(ctx context.Context, q db.Querier, orgID int64, workers []int64, r rules, names bool) ([]openCase, error) {
 	if len(workers) == 0 {
 		return nil, nil
 	}
-	rows, err := q.QueryContext(ctx, fmt.Sprintf(sqlOpenCasesOf, joinIDList(workers)), orgID, r.monthStart, r.monthEnd)
+	name, join := "''", ""
+	if names {
+		name, join = "cl.name", `
+	JOIN clients cl ON cl.org_id = c.org_id AND cl.id = c.client_id`
+	}
+	rows, err := q.QueryContext(ctx, fmt.Sprintf(sqlOpenCasesOf, name, join, joinIDList(workers)), orgID, r.monthStart, r.monthEnd)
 	if err != nil {
 		return nil, fmt.Errorf("cases: open cases: %w", err)
 	}
@@ -52,7 +60,9 @@ func openCasesOf(ctx context.Context, q db.Querier, orgID int64, workers []int64
 		if err := rows.Scan(&c.ID, &c.Number, &name, &c.WorkerID, &c.WorkerName, &c.OpenedOn, &c.MonthN, &c.Last); err != nil {
 			return nil, err
 		}
-		c.ClientName = pii.MaskName(name)
+		if names {
+			c.ClientName = pii.MaskName(name)
+		}
 		if c.Last.IsZero() {
 			c.Last = c.OpenedOn
 		}
@@ -80,7 +90,7 @@ func (FollowupRule) Items(ctx context.Context, q db.Querier, p *authz.Principal,
 		return nil, err
 	}
 	r := rulesOn(st, today)
-	cases, err := openCasesOf(ctx, q, p.OrgID, []int64{p.StaffID}, r)
+	cases, err := openCasesOf(ctx, q, p.OrgID, []int64{p.StaffID}, r, true)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +132,7 @@ func (SuperviseeRule) Items(ctx context.Context, q db.Querier, p *authz.Principa
 		return nil, err
 	}
 	r := rulesOn(st, today)
-	cases, err := openCasesOf(ctx, q, p.OrgID, p.Supervisees, r)
+	cases, err := openCasesOf(ctx, q, p.OrgID, p.Supervisees, r, false)
 	if err != nil {
 		return nil, err
 	}
