@@ -13,8 +13,8 @@ import (
 	"shegong/internal/audit"
 	"shegong/internal/authz"
 	"shegong/internal/db"
-	"shegong/internal/tally"
 	"shegong/internal/pii"
+	"shegong/internal/tally"
 )
 
 // Goal is one goal of a case's service plan.

@@ -59,7 +59,7 @@ const NoTeam = -1
 
 // key is one row of stats_month. site 0 is the organization's total.
 type key struct {
-	month                       string // YYYY-MM-01
+	month                      string // YYYY-MM-01
 	site, project, staff, team int64
 }
 
@@ -307,10 +307,10 @@ func (t *Tracker) contribute(ctx context.Context, q db.Querier, units []Unit, ce
 		scan  func(rows interface{ Scan(...any) error }) error
 	}
 	var (
-		d                               app.Date
-		id, site, project, staff, team  int64
-		a, b, c                         int64
-		volunteer                       int64
+		d                              app.Date
+		id, site, project, staff, team int64
+		a, b, c                        int64
+		volunteer                      int64
 	)
 	sources := []source{
 		{uSession, `SELECT s.held_on, g.site_id, COALESCE(g.project_id, 0), g.leader_id,

@@ -13,8 +13,8 @@ import (
 	"shegong/internal/app"
 	"shegong/internal/authz"
 	"shegong/internal/db"
-	"shegong/internal/tally"
 	"shegong/internal/pii"
+	"shegong/internal/tally"
 )
 
 // ServiceRecord is one volunteer's service at one activity on one day
