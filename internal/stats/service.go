@@ -13,6 +13,7 @@ import (
 	"shegong/internal/app"
 	"shegong/internal/authz"
 	"shegong/internal/db"
+	"shegong/internal/tally"
 	"shegong/internal/volunteers"
 )
 
@@ -238,28 +239,38 @@ func columns() []Column {
 	return out
 }
 
+// amountOf is one figure's value from its raw count.
+func amountOf(f *Figure, scope Scope, n int64) Amount {
+	if !f.Applies(scope) {
+		return Amount{Display: "—", NotApplicable: true}
+	}
+	return Amount{Value: f.Number(n), Display: f.Format(n), Raw: n}
+}
+
 // amount counts one figure.
 func (s *Service) amount(ctx context.Context, f *Figure, scope Scope, from, to app.Date) (Amount, error) {
-	if !f.Applies(scope) {
-		return Amount{Display: "—", NotApplicable: true}, nil
-	}
-	n, err := f.Count(ctx, s.DB.R, scope, from, to)
+	vals, err := s.amounts(ctx, scope, from, to)
 	if err != nil {
-		return Amount{}, fmt.Errorf("stats: %s: %w", f.Key, err)
+		return Amount{}, err
 	}
-	return Amount{Value: f.Number(n), Display: f.Format(n), Raw: n}, nil
+	return vals[slices.Index(Figures, f)], nil
 }
 
 func (s *Service) amounts(ctx context.Context, scope Scope, from, to app.Date) ([]Amount, error) {
+	out, _, err := s.amountsTeams(ctx, scope, from, to)
+	return out, err
+}
+
+func (s *Service) amountsTeams(ctx context.Context, scope Scope, from, to app.Date) ([]Amount, map[int64]tally.Values, error) {
+	raw, teams, err := s.counted(ctx, scope, from, to)
+	if err != nil {
+		return nil, nil, err
+	}
 	out := make([]Amount, len(Figures))
 	for i, f := range Figures {
-		a, err := s.amount(ctx, f, scope, from, to)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = a
+		out[i] = amountOf(f, scope, raw[i])
 	}
-	return out, nil
+	return out, teams, nil
 }
 
 // Report counts every figure for the query.
@@ -268,7 +279,7 @@ func (s *Service) Report(ctx context.Context, p *authz.Principal, q Query) (*Rep
 	if err != nil {
 		return nil, err
 	}
-	vals, err := s.amounts(ctx, scope, q.Period.From, q.Period.To)
+	vals, teams, err := s.amountsTeams(ctx, scope, q.Period.From, q.Period.To)
 	if err != nil {
 		return nil, err
 	}
@@ -276,13 +287,21 @@ func (s *Service) Report(ctx context.Context, p *authz.Principal, q Query) (*Rep
 	for i, c := range columns() {
 		r.Figures = append(r.Figures, FigureValue{Column: c, Amount: vals[i]})
 	}
-	if r.Volunteers, err = s.volunteers(ctx, scope, q.Period); err != nil {
+	v, ok, err := s.countedVolunteers(ctx, scope, q.Period, teams)
+	if err != nil {
 		return nil, err
 	}
+	if !ok {
+		if v, err = s.volunteers(ctx, scope, q.Period); err != nil {
+			return nil, err
+		}
+	}
+	r.Volunteers = v
 	return r, nil
 }
 
-// volunteers counts the different volunteers and each team's hours.
+// volunteers counts the different volunteers and each team's hours from
+// the records.
 func (s *Service) volunteers(ctx context.Context, scope Scope, p Period) (Volunteers, error) {
 	v := Volunteers{DistinctDefinition: volunteers.DefDistinctVolunteers, Teams: []TeamHours{}}
 	var err error
@@ -528,16 +547,17 @@ func (s *Service) Home(ctx context.Context, p *authz.Principal) ([]HomeFigure, e
 		}
 		return nil, err
 	}
+	vals, err := s.amounts(ctx, scope, month.From, month.To)
+	if err != nil {
+		return nil, err
+	}
 	var out []HomeFigure
 	for _, key := range HomeKeys {
 		f, ok := FigureByKey(key)
 		if !ok {
 			continue
 		}
-		a, err := s.amount(ctx, f, scope, month.From, month.To)
-		if err != nil {
-			return nil, err
-		}
+		a := vals[slices.Index(Figures, f)]
 		out = append(out, HomeFigure{FigureValue: FigureValue{Column: Column{Key: f.Key, Label: f.Label, Unit: f.Unit,
 			Definition: f.Definition}, Amount: a}, Period: month, Scope: info})
 	}

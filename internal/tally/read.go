@@ -144,6 +144,13 @@ func RebuildStatements(dialect db.Dialect) []string {
 		}
 		return strings.Join(out, ", ")
 	}
+	valsAs := func(set map[int]string) string {
+		out := strings.Split(vals(set), ", ")
+		for i, c := range Columns {
+			out[i] += " AS " + c
+		}
+		return strings.Join(out, ", ")
+	}
 	cols := strings.Join(Columns, ", ")
 	sums := make([]string, len(Columns))
 	for i, c := range Columns {
@@ -158,7 +165,7 @@ func RebuildStatements(dialect db.Dialect) []string {
 		`INSERT INTO stats_month (org_id, month, site_id, project_id, staff_id, team_id, ` + cols + `)
 SELECT org_id, month, site_id, project_id, staff_id, team_id, ` + sum + ` FROM (
     SELECT c.org_id, ` + month("c.opened_on") + ` AS month, c.site_id, 0 AS project_id, c.worker_id AS staff_id, 0 AS team_id,
-        ` + vals(map[int]string{CasesOpened: "COUNT(*)"}) + `
+        ` + valsAs(map[int]string{CasesOpened: "COUNT(*)"}) + `
         FROM cases c WHERE c.org_id = $1 AND c.opened_on IS NOT NULL
         GROUP BY c.org_id, ` + month("c.opened_on") + `, c.site_id, c.worker_id
     UNION ALL

@@ -45,7 +45,7 @@ CREATE INDEX stats_month_project ON stats_month (org_id, project_id, month);
 INSERT INTO stats_month (org_id, month, site_id, project_id, staff_id, team_id, cases_opened, groups_opened, group_sessions, group_person_times, activities, activity_participants, volunteer_person_times, volunteer_minutes, publicity_materials)
 SELECT org_id, month, site_id, project_id, staff_id, team_id, SUM(cases_opened), SUM(groups_opened), SUM(group_sessions), SUM(group_person_times), SUM(activities), SUM(activity_participants), SUM(volunteer_person_times), SUM(volunteer_minutes), SUM(publicity_materials) FROM (
     SELECT c.org_id, CAST(date_trunc('month', c.opened_on) AS DATE) AS month, c.site_id, 0 AS project_id, c.worker_id AS staff_id, 0 AS team_id,
-        COUNT(*), 0, 0, 0, 0, 0, 0, 0, 0
+        COUNT(*) AS cases_opened, 0 AS groups_opened, 0 AS group_sessions, 0 AS group_person_times, 0 AS activities, 0 AS activity_participants, 0 AS volunteer_person_times, 0 AS volunteer_minutes, 0 AS publicity_materials
         FROM cases c WHERE c.opened_on IS NOT NULL
         GROUP BY c.org_id, CAST(date_trunc('month', c.opened_on) AS DATE), c.site_id, c.worker_id
     UNION ALL
