@@ -2,8 +2,8 @@ package stats_test
 
 import (
 	"bytes"
-	"database/sql"
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
