@@ -69,3 +69,53 @@ func HandReport(ctx context.Context, q db.Querier, orgID, siteID int64, from, to
 	}
 	return h, nil
 }
+
+// HandCounterSQL is the hand-written statement over the statistics
+// counters (migration 00019) for a period of whole months: what one would
+// write by hand once the counters exist, and so the fair floor for the
+// service, which reads the same rows. Arguments: $1 organization, $2 first
+// day of the first month, $3 first day of the last month, $4 site (0: the
+// organization's total rows), $5 the period's last day, $6 the standard
+// period kind ("month", "quarter", "half", "year") for the organization's
+// different volunteers; a service point's are counted from its records.
+func HandCounterSQL(siteID int64) string {
+	distinct := `(SELECT COALESCE(MAX(volunteers), 0) FROM stats_volunteers
+		WHERE org_id = $1 AND kind = $6 AND period_start = $2 AND team_id = 0 AND $4 = 0 AND period_start <= $5)`
+	if siteID != 0 {
+		distinct = `(SELECT COUNT(DISTINCT r.volunteer_id) FROM volunteer_services r
+		WHERE r.org_id = $1 AND r.site_id = $4 AND r.service_date >= $2 AND r.service_date <= $5 AND $6 <> '')`
+	}
+	return `SELECT CAST(COALESCE(SUM(cases_opened), 0) AS BIGINT), CAST(COALESCE(SUM(groups_opened), 0) AS BIGINT),
+	CAST(COALESCE(SUM(group_sessions), 0) AS BIGINT), CAST(COALESCE(SUM(group_person_times), 0) AS BIGINT),
+	CAST(COALESCE(SUM(activities), 0) AS BIGINT), CAST(COALESCE(SUM(activity_participants), 0) AS BIGINT),
+	CAST(COALESCE(SUM(publicity_materials), 0) AS BIGINT), CAST(COALESCE(SUM(volunteer_person_times), 0) AS BIGINT),
+	CAST(COALESCE(SUM(volunteer_minutes), 0) AS BIGINT), ` + distinct + `
+	FROM stats_month WHERE org_id = $1 AND site_id = $4 AND month >= $2 AND month <= $3`
+}
+
+// HandCounterReport runs HandCounterSQL for [from, to], which must be a
+// standard period (a month, quarter, half-year or year).
+func HandCounterReport(ctx context.Context, q db.Querier, orgID, siteID int64, from, to app.Date) (Hand, error) {
+	kind := ""
+	for k, months := range map[string]int{"month": 1, "quarter": 3, "half": 6, "year": 12} {
+		if from.Day() == 1 && from.AddMonths(months).AddDays(-1).Equal(to) {
+			kind = k
+		}
+	}
+	if kind == "" {
+		return nil, fmt.Errorf("bench: %s–%s is not a standard period", from, to)
+	}
+	vals := make([]int64, len(HandKeys))
+	dst := make([]any, len(vals))
+	for i := range vals {
+		dst[i] = &vals[i]
+	}
+	if err := q.QueryRowContext(ctx, HandCounterSQL(siteID), orgID, from, to.MonthStart(), siteID, to, kind).Scan(dst...); err != nil {
+		return nil, fmt.Errorf("bench: hand-written report over the counters: %w", err)
+	}
+	h := Hand{}
+	for i, k := range HandKeys {
+		h[k] = vals[i]
+	}
+	return h, nil
+}
