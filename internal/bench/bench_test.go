@@ -128,9 +128,12 @@ func handSQLMatches(t *testing.T, f *Fixture) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			counters, err := HandCounterReport(context.Background(), f.DB().R, f.OrgID, c.site, c.period.From, c.period.To)
+			counters, teams, err := HandCounterReport(context.Background(), f.DB().R, f.OrgID, c.site, c.period.From, c.period.To)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if teams != len(rep.Volunteers.Teams) {
+				t.Errorf("%d team rows over the counters, the service shows %d", teams, len(rep.Volunteers.Teams))
 			}
 			got := serviceFigures(t, rep)
 			nonzero := 0
@@ -218,7 +221,7 @@ func BenchmarkStats(b *testing.B) {
 			cpu, ops := CPUTime(), 0
 			for b.Loop() {
 				ops++
-				if _, err := HandCounterReport(ctx, f.DB().R, f.OrgID, c.site, c.period.From, c.period.To); err != nil {
+				if _, _, err := HandCounterReport(ctx, f.DB().R, f.OrgID, c.site, c.period.From, c.period.To); err != nil {
 					b.Fatal(err)
 				}
 			}

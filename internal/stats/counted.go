@@ -61,22 +61,17 @@ func wholeMonths(from, to app.Date) (mFrom, mTo app.Date, edges [][2]app.Date, o
 }
 
 // counted is the raw value of every figure (in registry order) for scope
-// and [from, to], and the counters' volunteer service per team over the
-// period's whole months (nil when the period has edge days).
-func (s *Service) counted(ctx context.Context, scope Scope, from, to app.Date) ([]int64, map[int64]tally.Values, error) {
+// and [from, to].
+func (s *Service) counted(ctx context.Context, scope Scope, from, to app.Date) ([]int64, error) {
 	vals := make([]int64, len(Figures))
 	mFrom, mTo, edges, ok := wholeMonths(from, to)
-	var teams map[int64]tally.Values
 	if ok {
-		sum, t, err := tally.Sum(ctx, s.DB.R, scope.tally(), mFrom, mTo)
+		sum, err := tally.Sum(ctx, s.DB.R, scope.tally(), mFrom, mTo)
 		if err != nil {
-			return nil, nil, fmt.Errorf("stats: %w", err)
+			return nil, fmt.Errorf("stats: %w", err)
 		}
 		for i := range Figures {
 			vals[i] = sum[tallyIndex[i]]
-		}
-		if len(edges) == 0 {
-			teams = t
 		}
 	}
 	for _, e := range edges {
@@ -86,12 +81,12 @@ func (s *Service) counted(ctx context.Context, scope Scope, from, to app.Date) (
 			}
 			n, err := f.Count(ctx, s.DB.R, scope, e[0], e[1])
 			if err != nil {
-				return nil, nil, fmt.Errorf("stats: %s: %w", f.Key, err)
+				return nil, fmt.Errorf("stats: %s: %w", f.Key, err)
 			}
 			vals[i] += n
 		}
 	}
-	return vals, teams, nil
+	return vals, nil
 }
 
 // standardKind is the kind of standard period [from, to] is exactly, or "".
@@ -109,61 +104,29 @@ func standardKind(from, to app.Date) string {
 	return ""
 }
 
-// countedVolunteers is the volunteer detail of an organization-wide report
-// of a standard period from the counters; ok is false for any other scope
-// or period, which the records answer.
-func (s *Service) countedVolunteers(ctx context.Context, scope Scope, p Period, teams map[int64]tally.Values) (Volunteers, bool, error) {
+// countedVolunteers is the volunteer detail of a report of a standard
+// period for the organization or one service point, from the counters; ok
+// is false for any other scope or period, which the records answer.
+func (s *Service) countedVolunteers(ctx context.Context, scope Scope, p Period) (Volunteers, bool, error) {
 	v := Volunteers{DistinctDefinition: volunteers.DefDistinctVolunteers, Teams: []TeamHours{}}
 	kind := standardKind(p.From, p.To)
-	if kind == "" || teams == nil || scope.SiteID != 0 || scope.ProjectID != 0 || scope.StaffID != 0 {
+	if kind == "" || scope.ProjectID != 0 || scope.StaffID != 0 {
 		return v, false, nil
 	}
-	distinct, err := tally.Volunteers(ctx, s.DB.R, scope.OrgID, kind, p.From)
+	teams, err := tally.Volunteers(ctx, s.DB.R, scope.OrgID, scope.SiteID, kind, p.From)
 	if err != nil {
 		return v, false, err
 	}
-	v.Distinct = int(distinct[0])
-	type team struct {
-		id, site int64
-		name, sn string
-	}
-	names := map[int64]team{}
-	var ids []int64
-	for id, t := range teams {
-		if id > 0 && t[tally.VolunteerPersonTimes] != 0 {
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) > 0 {
-		rows, err := s.DB.R.QueryContext(ctx, `SELECT t.id, t.name, t.site_id, COALESCE(s.name, '') FROM volunteer_teams t
-			LEFT JOIN sites s ON s.org_id = t.org_id AND s.id = t.site_id WHERE t.org_id = $1 AND t.id IN (`+inList(ids)+`)`, scope.OrgID)
-		if err != nil {
-			return v, false, fmt.Errorf("stats: teams: %w", err)
-		}
-		for rows.Next() {
-			var t team
-			if err := rows.Scan(&t.id, &t.name, &t.site, &t.sn); err != nil {
-				rows.Close()
-				return v, false, err
-			}
-			names[t.id] = t
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return v, false, err
-		}
-	}
 	hours, _ := FigureByKey("volunteer_hours")
-	for id, t := range teams {
-		if t[tally.VolunteerPersonTimes] == 0 {
+	for _, t := range teams {
+		if t.TeamID == 0 {
+			v.Distinct = int(t.Volunteers)
 			continue
 		}
-		th := TeamHours{TeamID: id, TeamName: "未归属服务队", PersonTimes: int(t[tally.VolunteerPersonTimes]),
-			Volunteers: int(distinct[id]), Minutes: t[tally.VolunteerMinutes]}
-		if id == tally.NoTeam {
-			th.TeamID = 0
-		} else {
-			th.TeamName, th.SiteName = names[id].name, names[id].sn
+		th := TeamHours{TeamID: t.TeamID, TeamName: t.Name, SiteName: t.SiteName, PersonTimes: int(t.PersonTimes),
+			Volunteers: int(t.Volunteers), Minutes: t.Minutes}
+		if t.TeamID == tally.NoTeam {
+			th.TeamID, th.TeamName, th.SiteName = 0, "未归属服务队", ""
 		}
 		th.Hours, th.Display = hours.Number(th.Minutes), hours.Format(th.Minutes)
 		v.Teams = append(v.Teams, th)

@@ -186,8 +186,9 @@ func dumpCounters(t *testing.T, ctx context.Context, d *db.DB, orgID int64) map[
 		}
 		nonZero += c + " <> 0"
 	}
-	read(`SELECT month, site_id, project_id, staff_id, team_id, `+joinCols()+` FROM stats_month WHERE org_id = $1 AND (`+nonZero+`)`, 5+len(tally.Columns), 5)
-	read(`SELECT 'v', kind, period_start, team_id, volunteers FROM stats_volunteers WHERE org_id = $1 AND volunteers <> 0`, 5, 4)
+	read(`SELECT month, site_id, project_id, staff_id, `+joinCols()+` FROM stats_month WHERE org_id = $1 AND (`+nonZero+`)`, 4+len(tally.Columns), 4)
+	read(`SELECT 'v', kind, period_start, site_id, team_id, volunteers, person_times, minutes FROM stats_volunteers
+		WHERE org_id = $1 AND (volunteers <> 0 OR person_times <> 0 OR minutes <> 0)`, 8, 5)
 	return out
 }
 

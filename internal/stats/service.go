@@ -13,7 +13,6 @@ import (
 	"shegong/internal/app"
 	"shegong/internal/authz"
 	"shegong/internal/db"
-	"shegong/internal/tally"
 	"shegong/internal/volunteers"
 )
 
@@ -257,20 +256,15 @@ func (s *Service) amount(ctx context.Context, f *Figure, scope Scope, from, to a
 }
 
 func (s *Service) amounts(ctx context.Context, scope Scope, from, to app.Date) ([]Amount, error) {
-	out, _, err := s.amountsTeams(ctx, scope, from, to)
-	return out, err
-}
-
-func (s *Service) amountsTeams(ctx context.Context, scope Scope, from, to app.Date) ([]Amount, map[int64]tally.Values, error) {
-	raw, teams, err := s.counted(ctx, scope, from, to)
+	raw, err := s.counted(ctx, scope, from, to)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	out := make([]Amount, len(Figures))
 	for i, f := range Figures {
 		out[i] = amountOf(f, scope, raw[i])
 	}
-	return out, teams, nil
+	return out, nil
 }
 
 // Report counts every figure for the query.
@@ -279,7 +273,7 @@ func (s *Service) Report(ctx context.Context, p *authz.Principal, q Query) (*Rep
 	if err != nil {
 		return nil, err
 	}
-	vals, teams, err := s.amountsTeams(ctx, scope, q.Period.From, q.Period.To)
+	vals, err := s.amounts(ctx, scope, q.Period.From, q.Period.To)
 	if err != nil {
 		return nil, err
 	}
@@ -287,7 +281,7 @@ func (s *Service) Report(ctx context.Context, p *authz.Principal, q Query) (*Rep
 	for i, c := range columns() {
 		r.Figures = append(r.Figures, FigureValue{Column: c, Amount: vals[i]})
 	}
-	v, ok, err := s.countedVolunteers(ctx, scope, q.Period, teams)
+	v, ok, err := s.countedVolunteers(ctx, scope, q.Period)
 	if err != nil {
 		return nil, err
 	}

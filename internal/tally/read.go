@@ -16,13 +16,10 @@ type Scope struct {
 }
 
 // Sum totals the counters of the whole months fromMonth..toMonth (first
-// days of months) in scope s: the figures, and per team key (NoTeam for
-// service with no team) the volunteer person-times and minutes. It reads
-// one row per month and team for the organization, and the scope's detail
-// rows otherwise.
-func Sum(ctx context.Context, q db.Querier, s Scope, fromMonth, toMonth app.Date) (Values, map[int64]Values, error) {
+// days of months) in scope s. It reads one row per month for the
+// organization, and the scope's detail rows otherwise.
+func Sum(ctx context.Context, q db.Querier, s Scope, fromMonth, toMonth app.Date) (Values, error) {
 	var total Values
-	teams := map[int64]Values{}
 	args := app.Args{}
 	w := "org_id = " + args.Add(s.OrgID) + " AND month >= " + args.Add(fromMonth) + " AND month <= " + args.Add(toMonth)
 	if s.SiteID == 0 && s.ProjectID == 0 && s.StaffID == 0 {
@@ -41,49 +38,46 @@ func Sum(ctx context.Context, q db.Querier, s Scope, fromMonth, toMonth app.Date
 		}
 	}
 	sums := make([]string, len(Columns))
+	dst := make([]any, len(Columns))
 	for i, c := range Columns {
 		sums[i] = "CAST(COALESCE(SUM(" + c + "), 0) AS BIGINT)"
+		dst[i] = &total[i]
 	}
-	rows, err := q.QueryContext(ctx, `SELECT team_id, `+strings.Join(sums, ", ")+` FROM stats_month WHERE `+w+` GROUP BY team_id`, args...)
-	if err != nil {
-		return total, nil, fmt.Errorf("tally: sum: %w", err)
+	if err := q.QueryRowContext(ctx, `SELECT `+strings.Join(sums, ", ")+` FROM stats_month WHERE `+w, args...).Scan(dst...); err != nil {
+		return total, fmt.Errorf("tally: sum: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var team int64
-		var v Values
-		dst := []any{&team}
-		for i := range v {
-			dst = append(dst, &v[i])
-		}
-		if err := rows.Scan(dst...); err != nil {
-			return total, nil, fmt.Errorf("tally: sum: %w", err)
-		}
-		total.add(v, 1)
-		if team != 0 {
-			teams[team] = v
-		}
-	}
-	return total, teams, rows.Err()
+	return total, nil
 }
 
-// Volunteers is the number of different volunteers of the organization in
-// the standard period of kind starting on start: in all (key 0), with no
-// team (NoTeam) and per team.
-func Volunteers(ctx context.Context, q db.Querier, orgID int64, kind string, start app.Date) (map[int64]int64, error) {
-	rows, err := q.QueryContext(ctx, `SELECT team_id, volunteers FROM stats_volunteers
-		WHERE org_id = $1 AND kind = $2 AND period_start = $3 AND volunteers <> 0`, orgID, kind, start)
+// Team is a row of stats_volunteers: a team's volunteer service in a
+// standard period (TeamID 0: all teams, NoTeam: service with no team), with
+// the team's name and service point.
+type Team struct {
+	TeamID                          int64
+	Volunteers, PersonTimes, Minutes int64
+	Name, SiteName                  string
+}
+
+// Volunteers is the volunteer service of the standard period of kind
+// starting on start, for the organization (siteID 0) or one service point:
+// per team, and in all (TeamID 0), with the number of different volunteers.
+func Volunteers(ctx context.Context, q db.Querier, orgID, siteID int64, kind string, start app.Date) ([]Team, error) {
+	rows, err := q.QueryContext(ctx, `SELECT v.team_id, v.volunteers, v.person_times, v.minutes, COALESCE(t.name, ''), COALESCE(s.name, '')
+		FROM stats_volunteers v
+		LEFT JOIN volunteer_teams t ON t.org_id = v.org_id AND t.id = v.team_id
+		LEFT JOIN sites s ON s.org_id = t.org_id AND s.id = t.site_id
+		WHERE v.org_id = $1 AND v.kind = $2 AND v.period_start = $3 AND v.site_id = $4 AND v.person_times <> 0`, orgID, kind, start, siteID)
 	if err != nil {
 		return nil, fmt.Errorf("tally: volunteers: %w", err)
 	}
 	defer rows.Close()
-	out := map[int64]int64{}
+	var out []Team
 	for rows.Next() {
-		var team, n int64
-		if err := rows.Scan(&team, &n); err != nil {
+		var t Team
+		if err := rows.Scan(&t.TeamID, &t.Volunteers, &t.PersonTimes, &t.Minutes, &t.Name, &t.SiteName); err != nil {
 			return nil, err
 		}
-		out[team] = n
+		out = append(out, t)
 	}
 	return out, rows.Err()
 }
@@ -92,7 +86,7 @@ func Volunteers(ctx context.Context, q db.Querier, orgID int64, kind string, sta
 // that bypass the services (the generator) or a repair. Run it in one
 // transaction.
 func Rebuild(ctx context.Context, q db.Querier, dialect db.Dialect, orgID int64) error {
-	for _, st := range RebuildStatements(dialect) {
+	for _, st := range RebuildStatements(dialect, false) {
 		if _, err := q.ExecContext(ctx, st, orgID); err != nil {
 			return fmt.Errorf("tally: rebuild: %w\n%s", err, st)
 		}
@@ -101,9 +95,19 @@ func Rebuild(ctx context.Context, q db.Querier, dialect db.Dialect, orgID int64)
 }
 
 // RebuildStatements are the statements of Rebuild, each taking the
-// organization as $1; migration 00019 runs the same for every organization.
-func RebuildStatements(dialect db.Dialect) []string {
+// organization as $1; with all, they count every organization and take no
+// argument (migration 00019 is these; a test keeps them the same).
+func RebuildStatements(dialect db.Dialect, all bool) []string {
 	pg := dialect == db.Postgres
+	org := func(alias string) string {
+		if all {
+			return "1 = 1"
+		}
+		if alias == "" {
+			return "org_id = $1"
+		}
+		return alias + ".org_id = $1"
+	}
 	month := func(x string) string {
 		if pg {
 			return "CAST(date_trunc('month', " + x + ") AS DATE)"
@@ -158,60 +162,64 @@ func RebuildStatements(dialect db.Dialect) []string {
 	}
 	sum := strings.Join(sums, ", ")
 	st := []string{
-		`DELETE FROM stats_month WHERE org_id = $1`,
-		`DELETE FROM stats_volunteers WHERE org_id = $1`,
+		`DELETE FROM stats_month WHERE ` + org(""),
+		`DELETE FROM stats_volunteers WHERE ` + org(""),
 		`UPDATE groups SET first_session_on = (SELECT MIN(s.held_on) FROM group_sessions s
-			WHERE s.org_id = groups.org_id AND s.group_id = groups.id) WHERE org_id = $1`,
-		`INSERT INTO stats_month (org_id, month, site_id, project_id, staff_id, team_id, ` + cols + `)
-SELECT org_id, month, site_id, project_id, staff_id, team_id, ` + sum + ` FROM (
-    SELECT c.org_id, ` + month("c.opened_on") + ` AS month, c.site_id, 0 AS project_id, c.worker_id AS staff_id, 0 AS team_id,
+			WHERE s.org_id = groups.org_id AND s.group_id = groups.id) WHERE ` + org(""),
+		`INSERT INTO stats_month (org_id, month, site_id, project_id, staff_id, ` + cols + `)
+SELECT org_id, month, site_id, project_id, staff_id, ` + sum + ` FROM (
+    SELECT c.org_id, ` + month("c.opened_on") + ` AS month, c.site_id, 0 AS project_id, c.worker_id AS staff_id,
         ` + valsAs(map[int]string{CasesOpened: "COUNT(*)"}) + `
-        FROM cases c WHERE c.org_id = $1 AND c.opened_on IS NOT NULL
+        FROM cases c WHERE ` + org("c") + ` AND c.opened_on IS NOT NULL
         GROUP BY c.org_id, ` + month("c.opened_on") + `, c.site_id, c.worker_id
     UNION ALL
-    SELECT g.org_id, ` + month("g.first_session_on") + `, g.site_id, COALESCE(g.project_id, 0), g.leader_id, 0,
+    SELECT g.org_id, ` + month("g.first_session_on") + `, g.site_id, COALESCE(g.project_id, 0), g.leader_id,
         ` + vals(map[int]string{GroupsOpened: "COUNT(*)"}) + `
-        FROM groups g WHERE g.org_id = $1 AND g.first_session_on IS NOT NULL
+        FROM groups g WHERE ` + org("g") + ` AND g.first_session_on IS NOT NULL
         GROUP BY g.org_id, ` + month("g.first_session_on") + `, g.site_id, COALESCE(g.project_id, 0), g.leader_id
     UNION ALL
-    SELECT g.org_id, ` + month("s.held_on") + `, g.site_id, COALESCE(g.project_id, 0), g.leader_id, 0,
+    SELECT g.org_id, ` + month("s.held_on") + `, g.site_id, COALESCE(g.project_id, 0), g.leader_id,
         ` + vals(map[int]string{GroupSessions: "COUNT(*)"}) + `
         FROM group_sessions s JOIN groups g ON g.org_id = s.org_id AND g.id = s.group_id
-        WHERE s.org_id = $1
+        WHERE ` + org("s") + `
         GROUP BY g.org_id, ` + month("s.held_on") + `, g.site_id, COALESCE(g.project_id, 0), g.leader_id
     UNION ALL
-    SELECT g.org_id, ` + month("s.held_on") + `, g.site_id, COALESCE(g.project_id, 0), g.leader_id, 0,
+    SELECT g.org_id, ` + month("s.held_on") + `, g.site_id, COALESCE(g.project_id, 0), g.leader_id,
         ` + vals(map[int]string{GroupPersonTimes: "COUNT(*)"}) + `
         FROM group_attendance t JOIN group_sessions s ON s.org_id = t.org_id AND s.id = t.session_id
         JOIN groups g ON g.org_id = s.org_id AND g.id = s.group_id
-        WHERE t.org_id = $1 AND t.present
+        WHERE ` + org("t") + ` AND t.present
         GROUP BY g.org_id, ` + month("s.held_on") + `, g.site_id, COALESCE(g.project_id, 0), g.leader_id
     UNION ALL
-    SELECT a.org_id, ` + month("a.held_on") + `, a.site_id, COALESCE(a.project_id, 0), a.lead_id, 0,
+    SELECT a.org_id, ` + month("a.held_on") + `, a.site_id, COALESCE(a.project_id, 0), a.lead_id,
         ` + vals(map[int]string{Activities: "COUNT(*)", ActivityParticipants: "SUM(a.participants)", PublicityMaterials: "SUM(a.posters + a.flyers)"}) + `
-        FROM activities a WHERE a.org_id = $1
+        FROM activities a WHERE ` + org("a") + `
         GROUP BY a.org_id, ` + month("a.held_on") + `, a.site_id, COALESCE(a.project_id, 0), a.lead_id
     UNION ALL
-    SELECT r.org_id, ` + month("r.service_date") + `, r.site_id, COALESCE(a.project_id, 0), COALESCE(st.id, 0), COALESCE(r.team_id, -1),
+    SELECT r.org_id, ` + month("r.service_date") + `, r.site_id, COALESCE(a.project_id, 0), COALESCE(st.id, 0),
         ` + vals(map[int]string{VolunteerPersonTimes: "COUNT(*)", VolunteerMinutes: "SUM(r.minutes)"}) + `
         FROM volunteer_services r
         LEFT JOIN activities a ON a.org_id = r.org_id AND a.id = r.activity_id
         LEFT JOIN staff st ON st.org_id = r.org_id AND st.user_id = r.recorder_id
-        WHERE r.org_id = $1
-        GROUP BY r.org_id, ` + month("r.service_date") + `, r.site_id, COALESCE(a.project_id, 0), COALESCE(st.id, 0), COALESCE(r.team_id, -1)
-) x GROUP BY org_id, month, site_id, project_id, staff_id, team_id`,
-		`INSERT INTO stats_month (org_id, month, site_id, project_id, staff_id, team_id, ` + cols + `)
-SELECT org_id, month, 0, 0, 0, team_id, ` + sum + ` FROM stats_month WHERE org_id = $1 AND site_id > 0 GROUP BY org_id, month, team_id`,
+        WHERE ` + org("r") + `
+        GROUP BY r.org_id, ` + month("r.service_date") + `, r.site_id, COALESCE(a.project_id, 0), COALESCE(st.id, 0)
+) x GROUP BY org_id, month, site_id, project_id, staff_id`,
+		`INSERT INTO stats_month (org_id, month, site_id, project_id, staff_id, ` + cols + `)
+SELECT org_id, month, 0, 0, 0, ` + sum + ` FROM stats_month WHERE ` + org("") + ` AND site_id > 0 GROUP BY org_id, month`,
 	}
 	for _, kind := range PeriodKinds {
 		f := period[kind]
-		st = append(st,
-			`INSERT INTO stats_volunteers (org_id, kind, period_start, team_id, volunteers)
-SELECT r.org_id, '`+kind+`', `+f("r.service_date")+`, 0, COUNT(DISTINCT r.volunteer_id) FROM volunteer_services r
-    WHERE r.org_id = $1 GROUP BY r.org_id, `+f("r.service_date"),
-			`INSERT INTO stats_volunteers (org_id, kind, period_start, team_id, volunteers)
-SELECT r.org_id, '`+kind+`', `+f("r.service_date")+`, COALESCE(r.team_id, -1), COUNT(DISTINCT r.volunteer_id) FROM volunteer_services r
-    WHERE r.org_id = $1 GROUP BY r.org_id, `+f("r.service_date")+`, COALESCE(r.team_id, -1)`)
+		for _, by := range [][2]string{{"0", "0"}, {"0", "COALESCE(r.team_id, -1)"}, {"r.site_id", "0"}, {"r.site_id", "COALESCE(r.team_id, -1)"}} {
+			group := "r.org_id, " + f("r.service_date")
+			for _, e := range by {
+				if e != "0" {
+					group += ", " + e
+				}
+			}
+			st = append(st, `INSERT INTO stats_volunteers (org_id, kind, period_start, site_id, team_id, volunteers, person_times, minutes)
+SELECT r.org_id, '`+kind+`', `+f("r.service_date")+`, `+by[0]+`, `+by[1]+`, COUNT(DISTINCT r.volunteer_id), COUNT(*), SUM(r.minutes)
+    FROM volunteer_services r WHERE `+org("r")+` GROUP BY `+group)
+		}
 	}
 	return st
 }

@@ -53,14 +53,14 @@ func (v *Values) add(o Values, sign int64) {
 
 func (v Values) zero() bool { return v == Values{} }
 
-// NoTeam is the team key of volunteer service with no team; team key 0
-// marks rows holding no volunteer service.
+// NoTeam is the team key of volunteer service with no team in
+// stats_volunteers; team key 0 is all teams.
 const NoTeam = -1
 
 // key is one row of stats_month. site 0 is the organization's total.
 type key struct {
-	month                      string // YYYY-MM-01
-	site, project, staff, team int64
+	month                string // YYYY-MM-01
+	site, project, staff int64
 }
 
 // MonthStart is the first day of d's month.
@@ -135,9 +135,8 @@ func Recorder(userID int64) Unit { return Unit{uRecorder, userID} }
 
 // service is a volunteer service record as the counters see it.
 type service struct {
-	volunteer int64
-	date      app.Date
-	team      int64
+	volunteer, site, team, minutes int64
+	date                           app.Date
 }
 
 // Tracker follows the contribution of some records across a change.
@@ -287,12 +286,12 @@ func (t *Tracker) contribute(ctx context.Context, q db.Querier, units []Unit, ce
 	for _, u := range units {
 		byKind[u.kind] = append(byKind[u.kind], u.id)
 	}
-	put := func(d app.Date, site, project, staff, team int64, fig int, n int64) {
+	put := func(d app.Date, site, project, staff int64, fig int, n int64) {
 		if n == 0 || d.IsZero() {
 			return
 		}
 		m := monthOf(d)
-		for _, k := range []key{{m, site, project, staff, team}, {m, 0, 0, 0, team}} {
+		for _, k := range []key{{m, site, project, staff}, {m, 0, 0, 0}} {
 			v, ok := cells[k]
 			if !ok {
 				v = &Values{}
@@ -320,8 +319,8 @@ func (t *Tracker) contribute(ctx context.Context, q db.Querier, units []Unit, ce
 				if err := r.Scan(&d, &site, &project, &staff, &a); err != nil {
 					return err
 				}
-				put(d, site, project, staff, 0, GroupSessions, 1)
-				put(d, site, project, staff, 0, GroupPersonTimes, a)
+				put(d, site, project, staff, GroupSessions, 1)
+				put(d, site, project, staff, GroupPersonTimes, a)
 				return nil
 			}},
 		{uOpening, `SELECT g.first_session_on, g.site_id, COALESCE(g.project_id, 0), g.leader_id FROM groups g
@@ -330,7 +329,7 @@ func (t *Tracker) contribute(ctx context.Context, q db.Querier, units []Unit, ce
 				if err := r.Scan(&d, &site, &project, &staff); err != nil {
 					return err
 				}
-				put(d, site, project, staff, 0, GroupsOpened, 1)
+				put(d, site, project, staff, GroupsOpened, 1)
 				return nil
 			}},
 		{uActivity, `SELECT a.held_on, a.site_id, COALESCE(a.project_id, 0), a.lead_id, a.participants, a.posters + a.flyers
@@ -339,9 +338,9 @@ func (t *Tracker) contribute(ctx context.Context, q db.Querier, units []Unit, ce
 				if err := r.Scan(&d, &site, &project, &staff, &a, &b); err != nil {
 					return err
 				}
-				put(d, site, project, staff, 0, Activities, 1)
-				put(d, site, project, staff, 0, ActivityParticipants, a)
-				put(d, site, project, staff, 0, PublicityMaterials, b)
+				put(d, site, project, staff, Activities, 1)
+				put(d, site, project, staff, ActivityParticipants, a)
+				put(d, site, project, staff, PublicityMaterials, b)
 				return nil
 			}},
 		{uService, `SELECT r.id, r.volunteer_id, r.service_date, r.site_id, COALESCE(a.project_id, 0), COALESCE(st.id, 0),
@@ -353,9 +352,9 @@ func (t *Tracker) contribute(ctx context.Context, q db.Querier, units []Unit, ce
 				if err := r.Scan(&id, &volunteer, &d, &site, &project, &staff, &team, &c); err != nil {
 					return err
 				}
-				put(d, site, project, staff, team, VolunteerPersonTimes, 1)
-				put(d, site, project, staff, team, VolunteerMinutes, c)
-				svc[id] = service{volunteer: volunteer, date: d, team: team}
+				put(d, site, project, staff, VolunteerPersonTimes, 1)
+				put(d, site, project, staff, VolunteerMinutes, c)
+				svc[id] = service{volunteer: volunteer, date: d, site: site, team: team, minutes: c}
 				return nil
 			}},
 		{uCase, `SELECT c.opened_on, c.site_id, c.worker_id FROM cases c WHERE c.org_id = $1 AND c.opened_on IS NOT NULL AND c.id IN `,
@@ -363,7 +362,7 @@ func (t *Tracker) contribute(ctx context.Context, q db.Querier, units []Unit, ce
 				if err := r.Scan(&d, &site, &staff); err != nil {
 					return err
 				}
-				put(d, site, 0, staff, 0, CasesOpened, 1)
+				put(d, site, 0, staff, CasesOpened, 1)
 				return nil
 			}},
 	}
@@ -393,11 +392,11 @@ var sqlUpsertMonth = func() string {
 	ph := make([]string, len(Columns))
 	for i, c := range Columns {
 		set[i] = c + " = stats_month." + c + " + excluded." + c
-		ph[i] = "$" + strconv.Itoa(i+7)
+		ph[i] = "$" + strconv.Itoa(i+6)
 	}
-	return `INSERT INTO stats_month (org_id, month, site_id, project_id, staff_id, team_id, ` + strings.Join(Columns, ", ") +
-		`) VALUES ($1, $2, $3, $4, $5, $6, ` + strings.Join(ph, ", ") + `)
-		ON CONFLICT (org_id, site_id, month, project_id, staff_id, team_id) DO UPDATE SET ` + strings.Join(set, ", ")
+	return `INSERT INTO stats_month (org_id, month, site_id, project_id, staff_id, ` + strings.Join(Columns, ", ") +
+		`) VALUES ($1, $2, $3, $4, $5, ` + strings.Join(ph, ", ") + `)
+		ON CONFLICT (org_id, site_id, month, project_id, staff_id) DO UPDATE SET ` + strings.Join(set, ", ")
 }()
 
 func applyMonths(ctx context.Context, q db.Querier, org int64, delta map[key]*Values) error {
@@ -405,7 +404,7 @@ func applyMonths(ctx context.Context, q db.Querier, org int64, delta map[key]*Va
 		if v.zero() {
 			continue
 		}
-		args := []any{org, k.month, k.site, k.project, k.staff, k.team}
+		args := []any{org, k.month, k.site, k.project, k.staff}
 		for _, x := range v {
 			args = append(args, x)
 		}
@@ -416,15 +415,20 @@ func applyMonths(ctx context.Context, q db.Querier, org int64, delta map[key]*Va
 	return nil
 }
 
-type presenceKey struct {
-	kind  string
-	start string
-	team  int64
+type periodKey struct {
+	kind, start string
+	site, team  int64
 }
 
-// presence updates the number of different volunteers for the volunteers
-// of the tracked service records: before the change, a volunteer's records
-// were those untouched plus the tracked ones as Begin read them.
+// periodValues are a row of stats_volunteers.
+type periodValues struct{ volunteers, personTimes, minutes int64 }
+
+// presence updates stats_volunteers for the volunteers of the tracked
+// service records: the different volunteers, person-times and minutes per
+// standard period, service point and team. Before the change, a
+// volunteer's records were those untouched plus the tracked ones as Begin
+// read them; all of the volunteer's records are compared, so that whether
+// they still served in a period is known.
 func (t *Tracker) presence(ctx context.Context, q db.Querier, tracked []int64, svcAfter map[int64]service) error {
 	vols := map[int64]bool{}
 	for _, s := range t.svcBefore {
@@ -450,7 +454,7 @@ func (t *Tracker) presence(ctx context.Context, q db.Querier, tracked []int64, s
 		ids = append(ids, v)
 	}
 	for _, chunk := range chunks(ids) {
-		rows, err := q.QueryContext(ctx, `SELECT r.id, r.volunteer_id, r.service_date, COALESCE(r.team_id, -1)
+		rows, err := q.QueryContext(ctx, `SELECT r.id, r.volunteer_id, r.service_date, r.site_id, COALESCE(r.team_id, -1), r.minutes
 			FROM volunteer_services r WHERE r.org_id = $1 AND r.volunteer_id IN (`+inList(chunk)+`)`, t.org)
 		if err != nil {
 			return fmt.Errorf("tally: volunteers: %w", err)
@@ -458,7 +462,7 @@ func (t *Tracker) presence(ctx context.Context, q db.Querier, tracked []int64, s
 		for rows.Next() {
 			var id int64
 			var s service
-			if err := rows.Scan(&id, &s.volunteer, &s.date, &s.team); err != nil {
+			if err := rows.Scan(&id, &s.volunteer, &s.date, &s.site, &s.team, &s.minutes); err != nil {
 				rows.Close()
 				return fmt.Errorf("tally: volunteers: %w", err)
 			}
@@ -472,36 +476,55 @@ func (t *Tracker) presence(ctx context.Context, q db.Querier, tracked []int64, s
 			return fmt.Errorf("tally: volunteers: %w", err)
 		}
 	}
-	delta := map[presenceKey]int64{}
-	for v := range vols {
-		for k := range presenceOf(now[v]) {
-			delta[k]++
-		}
-		for k := range presenceOf(before[v]) {
-			delta[k]--
+	delta := map[periodKey]*periodValues{}
+	add := func(recs []service, sign int64) {
+		for k, pv := range periodsOf(recs) {
+			d, ok := delta[k]
+			if !ok {
+				d = &periodValues{}
+				delta[k] = d
+			}
+			d.volunteers += sign
+			d.personTimes += sign * pv.personTimes
+			d.minutes += sign * pv.minutes
 		}
 	}
-	for k, n := range delta {
-		if n == 0 {
+	for v := range vols {
+		add(now[v], 1)
+		add(before[v], -1)
+	}
+	for k, d := range delta {
+		if *d == (periodValues{}) {
 			continue
 		}
-		if _, err := q.ExecContext(ctx, `INSERT INTO stats_volunteers (org_id, kind, period_start, team_id, volunteers)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (org_id, kind, period_start, team_id)
-			DO UPDATE SET volunteers = stats_volunteers.volunteers + excluded.volunteers`, t.org, k.kind, k.start, k.team, n); err != nil {
+		if _, err := q.ExecContext(ctx, `INSERT INTO stats_volunteers (org_id, kind, period_start, site_id, team_id, volunteers,
+			person_times, minutes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (org_id, kind, period_start, site_id, team_id)
+			DO UPDATE SET volunteers = stats_volunteers.volunteers + excluded.volunteers,
+			person_times = stats_volunteers.person_times + excluded.person_times,
+			minutes = stats_volunteers.minutes + excluded.minutes`,
+			t.org, k.kind, k.start, k.site, k.team, d.volunteers, d.personTimes, d.minutes); err != nil {
 			return fmt.Errorf("tally: volunteers: %w", err)
 		}
 	}
 	return nil
 }
 
-// presenceOf is the set of (period, team) one volunteer's records fall in.
-func presenceOf(recs []service) map[presenceKey]bool {
-	out := map[presenceKey]bool{}
+// periodsOf sums one volunteer's records by standard period, service point
+// (0: all) and team (0: all); the volunteer is counted once in each.
+func periodsOf(recs []service) map[periodKey]*periodValues {
+	out := map[periodKey]*periodValues{}
 	for _, s := range recs {
 		for _, kind := range PeriodKinds {
 			start := PeriodStart(kind, s.date).String()
-			out[presenceKey{kind, start, 0}] = true
-			out[presenceKey{kind, start, s.team}] = true
+			for _, k := range []periodKey{{kind, start, 0, 0}, {kind, start, 0, s.team}, {kind, start, s.site, 0}, {kind, start, s.site, s.team}} {
+				pv, ok := out[k]
+				if !ok {
+					pv = &periodValues{}
+					out[k] = pv
+				}
+				pv.personTimes++
+				pv.minutes += s.minutes
+			}
 		}
 	}
 	return out
