@@ -53,9 +53,9 @@ func Sum(ctx context.Context, q db.Querier, s Scope, fromMonth, toMonth app.Date
 // standard period (TeamID 0: all teams, NoTeam: service with no team), with
 // the team's name and service point.
 type Team struct {
-	TeamID                          int64
+	TeamID                           int64
 	Volunteers, PersonTimes, Minutes int64
-	Name, SiteName                  string
+	Name, SiteName                   string
 }
 
 // Volunteers is the volunteer service of the standard period of kind
