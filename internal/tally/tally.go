@@ -15,6 +15,7 @@ package tally
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -152,6 +153,9 @@ type Tracker struct {
 // change. Call it in the transaction of the change, before the change.
 func Begin(ctx context.Context, q db.Querier, orgID int64, units ...Unit) (*Tracker, error) {
 	t := &Tracker{org: orgID, given: units, base: map[Unit]bool{}, before: map[key]*Values{}, svcBefore: map[int64]service{}}
+	if err := t.lock(ctx, q, units); err != nil {
+		return nil, err
+	}
 	base, err := t.expand(ctx, q, units)
 	if err != nil {
 		return nil, err
@@ -228,6 +232,31 @@ func (t *Tracker) Commit(ctx context.Context, q db.Querier) error {
 		}
 	}
 	return t.presence(ctx, q, tracked, svcAfter)
+}
+
+// lock takes the row lock of the group or activity whose records a unit
+// stands for, so that on PostgreSQL a concurrent write of the same group's
+// sessions, or of the records linked to the same activity, counts after
+// this one commits and reads what it wrote (SQLite writes one at a time).
+func (t *Tracker) lock(ctx context.Context, q db.Querier, units []Unit) error {
+	for _, u := range units {
+		var query string
+		switch u.kind {
+		case uGroup, uOpening:
+			query = `UPDATE groups SET first_session_on = first_session_on WHERE org_id = $1 AND id = $2`
+		case uSession:
+			query = `UPDATE groups SET first_session_on = first_session_on WHERE org_id = $1
+				AND id = (SELECT group_id FROM group_sessions WHERE org_id = $1 AND id = $2)`
+		case uActivityAll:
+			query = `UPDATE activities SET version = version WHERE org_id = $1 AND id = $2`
+		default:
+			continue
+		}
+		if _, err := q.ExecContext(ctx, query, t.org, u.id); err != nil {
+			return fmt.Errorf("tally: lock: %w", err)
+		}
+	}
+	return nil
 }
 
 // expand turns units into the records they stand for.
@@ -452,6 +481,14 @@ func (t *Tracker) presence(ctx context.Context, q db.Querier, tracked []int64, s
 	var ids []int64
 	for v := range vols {
 		ids = append(ids, v)
+	}
+	// Whether a volunteer still served in a period depends on all their
+	// records: writes of one volunteer's records count one after the other.
+	slices.Sort(ids)
+	for _, chunk := range chunks(ids) {
+		if _, err := q.ExecContext(ctx, `UPDATE volunteers SET version = version WHERE org_id = $1 AND id IN (`+inList(chunk)+`)`, t.org); err != nil {
+			return fmt.Errorf("tally: lock volunteers: %w", err)
+		}
 	}
 	for _, chunk := range chunks(ids) {
 		rows, err := q.QueryContext(ctx, `SELECT r.id, r.volunteer_id, r.service_date, r.site_id, COALESCE(r.team_id, -1), r.minutes
