@@ -7,11 +7,13 @@
 //	shegong backup [--data DIR] [--db DSN] [--out FILE]
 //	shegong restore --from FILE [--data DIR] [--db DSN] [--force]
 //	shegong load [--data DIR] [--db DSN] [--users N] [--duration D] [--rate R]
+//	shegong stats rebuild [--data DIR] [--db DSN] [--org CODE]
 //	shegong gen --profile NAME [--seed N] [--data DIR] [--db DSN] [--force]
 package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -29,6 +31,7 @@ import (
 	"shegong/internal/db"
 	"shegong/internal/demo"
 	"shegong/internal/server"
+	"shegong/internal/tally"
 )
 
 func main() {
@@ -62,6 +65,12 @@ func main() {
 		err = loadCmd(ctx, os.Args[2:])
 	case "gen":
 		err = genCmd(ctx, os.Args[2:])
+	case "stats":
+		if len(os.Args) < 3 || os.Args[2] != "rebuild" {
+			usage()
+			os.Exit(2)
+		}
+		err = statsRebuild(ctx, os.Args[3:])
 	case "help", "-h", "--help":
 		usage()
 		return
@@ -85,6 +94,7 @@ usage:
   shegong audit purge  [--keep-months 36] [--dry-run] [--data ./data] [--db DSN]
   shegong backup  [--data ./data] [--db DSN] [--out FILE]
   shegong restore --from FILE [--data ./data] [--db DSN] [--force]
+  shegong stats rebuild [--data ./data] [--db DSN] [--org CODE]
   shegong gen     --profile small|agency|agency-large|city [--seed 1] [--data ./data] [--db DSN] [--force]
   shegong load    [--data ./data] [--db DSN] [--users 50] [--duration 60s] [--rate 0] [--json]
 
@@ -178,6 +188,59 @@ func migrate(ctx context.Context, args []string) error {
 	}
 	defer d.Close()
 	fmt.Println("migrations applied:", d.Dialect)
+	return nil
+}
+
+// statsRebuild recounts the statistics counters of every organization (or
+// the one with --org) from their records.
+func statsRebuild(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("stats rebuild", flag.ExitOnError)
+	cfg := commonFlags(fs)
+	code := fs.String("org", "", "organization code (default: every organization)")
+	fs.Parse(args)
+	d, err := server.Open(ctx, *cfg)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	sys := db.System(ctx)
+	q := `SELECT id, code FROM organizations WHERE kind = 'agency'`
+	qargs := []any{}
+	if *code != "" {
+		q += ` AND code = $1`
+		qargs = append(qargs, *code)
+	}
+	rows, err := d.R.QueryContext(sys, q+` ORDER BY id`, qargs...)
+	if err != nil {
+		return err
+	}
+	type org struct {
+		id   int64
+		code string
+	}
+	var orgs []org
+	for rows.Next() {
+		var o org
+		if err := rows.Scan(&o.id, &o.code); err != nil {
+			rows.Close()
+			return err
+		}
+		orgs = append(orgs, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if *code != "" && len(orgs) == 0 {
+		return fmt.Errorf("no organization with code %q", *code)
+	}
+	for _, o := range orgs {
+		start := time.Now()
+		if err := d.Tx(sys, func(tx *sql.Tx) error { return tally.Rebuild(sys, tx, d.Dialect, o.id) }); err != nil {
+			return err
+		}
+		fmt.Printf("statistics counters rebuilt: %s in %s\n", o.code, time.Since(start).Round(time.Millisecond))
+	}
 	return nil
 }
 

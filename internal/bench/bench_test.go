@@ -128,11 +128,21 @@ func handSQLMatches(t *testing.T, f *Fixture) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			counters, teams, err := HandCounterReport(context.Background(), f.DB().R, f.OrgID, c.site, c.period.From, c.period.To)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if teams != len(rep.Volunteers.Teams) {
+				t.Errorf("%d team rows over the counters, the service shows %d", teams, len(rep.Volunteers.Teams))
+			}
 			got := serviceFigures(t, rep)
 			nonzero := 0
 			for _, k := range HandKeys {
 				if got[k] != hand[k] {
 					t.Errorf("%s: service %d, hand-written SQL %d", k, got[k], hand[k])
+				}
+				if counters[k] != hand[k] {
+					t.Errorf("%s: hand-written SQL over the counters %d, over the records %d", k, counters[k], hand[k])
 				}
 				if hand[k] != 0 {
 					nonzero++
@@ -202,6 +212,16 @@ func BenchmarkStats(b *testing.B) {
 			for b.Loop() {
 				ops++
 				if _, err := HandReport(ctx, f.DB().R, f.OrgID, c.site, c.period.From, c.period.To); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportCPU(b, cpu, ops)
+		})
+		b.Run(c.name+"/handcounters", func(b *testing.B) {
+			cpu, ops := CPUTime(), 0
+			for b.Loop() {
+				ops++
+				if _, _, err := HandCounterReport(ctx, f.DB().R, f.OrgID, c.site, c.period.From, c.period.To); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -69,3 +69,70 @@ func HandReport(ctx context.Context, q db.Querier, orgID, siteID int64, from, to
 	}
 	return h, nil
 }
+
+// HandCounterSQL is the hand-written statement over the statistics
+// counters (migration 00019) for a standard period (a month, quarter,
+// half-year or year): what one would write by hand once the counters exist,
+// and so the fair floor for the service, which reads the same rows.
+// Arguments: $1 organization, $2 first day of the period, $3 first day of
+// its last month, $4 site (0: the organization's total rows), $5 the
+// period's kind ("month", "quarter", "half", "year").
+const HandCounterSQL = `SELECT CAST(COALESCE(SUM(cases_opened), 0) AS BIGINT), CAST(COALESCE(SUM(groups_opened), 0) AS BIGINT),
+	CAST(COALESCE(SUM(group_sessions), 0) AS BIGINT), CAST(COALESCE(SUM(group_person_times), 0) AS BIGINT),
+	CAST(COALESCE(SUM(activities), 0) AS BIGINT), CAST(COALESCE(SUM(activity_participants), 0) AS BIGINT),
+	CAST(COALESCE(SUM(publicity_materials), 0) AS BIGINT), CAST(COALESCE(SUM(volunteer_person_times), 0) AS BIGINT),
+	CAST(COALESCE(SUM(volunteer_minutes), 0) AS BIGINT),
+	(SELECT COALESCE(MAX(volunteers), 0) FROM stats_volunteers
+		WHERE org_id = $1 AND kind = $5 AND period_start = $2 AND site_id = $4 AND team_id = 0)
+	FROM stats_month WHERE org_id = $1 AND site_id = $4 AND month >= $2 AND month <= $3`
+
+// HandCounterTeamsSQL is the report's second part over the counters: the
+// teams' service in the period, with their names (arguments as above).
+const HandCounterTeamsSQL = `SELECT v.team_id, v.volunteers, v.person_times, v.minutes, COALESCE(t.name, ''), COALESCE(s.name, '')
+	FROM stats_volunteers v
+	LEFT JOIN volunteer_teams t ON t.org_id = v.org_id AND t.id = v.team_id
+	LEFT JOIN sites s ON s.org_id = t.org_id AND s.id = t.site_id
+	WHERE v.org_id = $1 AND v.kind = $5 AND v.period_start = $2 AND v.site_id = $4 AND v.team_id <> 0 AND $3 >= $2`
+
+// HandCounterReport runs HandCounterSQL and HandCounterTeamsSQL for
+// [from, to], which must be a standard period; it returns the figures of
+// the first and the number of team rows of the second.
+func HandCounterReport(ctx context.Context, q db.Querier, orgID, siteID int64, from, to app.Date) (Hand, int, error) {
+	kind := ""
+	for k, months := range map[string]int{"month": 1, "quarter": 3, "half": 6, "year": 12} {
+		if from.Day() == 1 && from.AddMonths(months).AddDays(-1).Equal(to) {
+			kind = k
+		}
+	}
+	if kind == "" {
+		return nil, 0, fmt.Errorf("bench: %s–%s is not a standard period", from, to)
+	}
+	vals := make([]int64, len(HandKeys))
+	dst := make([]any, len(vals))
+	for i := range vals {
+		dst[i] = &vals[i]
+	}
+	args := []any{orgID, from, to.MonthStart(), siteID, kind}
+	if err := q.QueryRowContext(ctx, HandCounterSQL, args...).Scan(dst...); err != nil {
+		return nil, 0, fmt.Errorf("bench: hand-written report over the counters: %w", err)
+	}
+	h := Hand{}
+	for i, k := range HandKeys {
+		h[k] = vals[i]
+	}
+	rows, err := q.QueryContext(ctx, HandCounterTeamsSQL, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("bench: hand-written teams over the counters: %w", err)
+	}
+	defer rows.Close()
+	teams := 0
+	for rows.Next() {
+		var id, n, pt, m int64
+		var name, site string
+		if err := rows.Scan(&id, &n, &pt, &m, &name, &site); err != nil {
+			return nil, 0, err
+		}
+		teams++
+	}
+	return h, teams, rows.Err()
+}

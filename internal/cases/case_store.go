@@ -14,6 +14,7 @@ import (
 	"shegong/internal/authz"
 	"shegong/internal/db"
 	"shegong/internal/pii"
+	"shegong/internal/tally"
 )
 
 // Goal is one goal of a case's service plan.
@@ -210,6 +211,12 @@ func bumpCase(ctx context.Context, tx *sql.Tx, c *Case, now time.Time, state str
 	q := `UPDATE cases SET state = $4, version = version + 1, updated_at = $5` + set +
 		` WHERE org_id = $1 AND id = $2 AND version = $3`
 	all := append([]any{c.orgID, c.ID, c.Version, state, now.UTC()}, args...)
+	// The case's opening date, service point and worker are what 个案
+	// counts by; the counters follow the case in the same transaction.
+	tr, err := tally.Begin(ctx, tx, c.orgID, tally.Case(c.ID))
+	if err != nil {
+		return err
+	}
 	res, err := tx.ExecContext(ctx, q, all...)
 	if err != nil {
 		if db.IsUniqueViolation(err) {
@@ -219,6 +226,9 @@ func bumpCase(ctx context.Context, tx *sql.Tx, c *Case, now time.Time, state str
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return errStale
+	}
+	if err := tr.Commit(ctx, tx); err != nil {
+		return err
 	}
 	c.Version++
 	c.State = state

@@ -16,6 +16,7 @@ import (
 	"shegong/internal/audit"
 	"shegong/internal/authz"
 	"shegong/internal/db"
+	"shegong/internal/tally"
 )
 
 // ActivityKinds are the kinds of community activity in display order.
@@ -535,12 +536,20 @@ func (s *Service) CreateActivity(ctx context.Context, p *authz.Principal, in Act
 		if err := v.Err(); err != nil {
 			return err
 		}
+		tr, err := tally.Begin(ctx, tx, p.OrgID)
+		if err != nil {
+			return err
+		}
 		if err := tx.QueryRowContext(ctx, sqlInsertActivity, p.OrgID, in.Title, in.Kind, in.HeldOn, in.StartTime, in.EndTime,
 			in.Place, in.SiteID, nullID(in.ProjectID), in.LeadID, in.Target, in.Content, in.Participants, len(in.SignIns) > 0,
 			in.Posters, in.Flyers, in.Report, now).Scan(&id); err != nil {
 			return fmt.Errorf("groups: insert activity: %w", err)
 		}
 		if err := setSignIns(ctx, tx, p.OrgID, id, in.SignIns); err != nil {
+			return err
+		}
+		tr.Add(tally.Activity(id))
+		if err := tr.Commit(ctx, tx); err != nil {
 			return err
 		}
 		return audit.Write(ctx, tx, entry(p, now, "activity.create", "activity", id,
@@ -580,6 +589,10 @@ func (s *Service) UpdateActivity(ctx context.Context, p *authz.Principal, id int
 		if err != nil {
 			return err
 		}
+		tr, err := tally.Begin(ctx, tx, p.OrgID, tally.Activity(id))
+		if err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, sqlUpdateActivity, p.OrgID, id, in.Title, in.Kind, in.HeldOn, in.StartTime, in.EndTime,
 			in.Place, in.SiteID, nullID(in.ProjectID), in.LeadID, in.Target, in.Content, in.Participants, len(in.SignIns) > 0,
 			in.Posters, in.Flyers, in.Report, now, in.Version)
@@ -590,6 +603,9 @@ func (s *Service) UpdateActivity(ctx context.Context, p *authz.Principal, id int
 			return ErrEditedElsewhere()
 		}
 		if err := setSignIns(ctx, tx, p.OrgID, id, in.SignIns); err != nil {
+			return err
+		}
+		if err := tr.Commit(ctx, tx); err != nil {
 			return err
 		}
 		n, err := names(ctx, tx, p.OrgID, in.SiteID, in.LeadID)

@@ -151,9 +151,10 @@ func (m measure) records(ctx context.Context, q db.Querier, f CountFilter, from,
 }
 
 // The measures. A session's present marks are the attendance rows marked
-// present; a group's first session dates its opening.
+// present; a group's first session dates its opening (kept on the group as
+// first_session_on by every write of its sessions, see package tally).
 const (
-	sqlFirstSession   = `(SELECT MIN(s1.held_on) FROM group_sessions s1 WHERE s1.org_id = g.org_id AND s1.group_id = g.id)`
+	sqlFirstSession   = `g.first_session_on`
 	sqlSessionPresent = `(SELECT COUNT(*) FROM group_attendance a WHERE a.org_id = s.org_id AND a.session_id = s.id AND a.present)`
 	sqlSessionsOfG    = `group_sessions s JOIN groups g ON g.org_id = s.org_id AND g.id = s.group_id`
 )

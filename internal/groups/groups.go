@@ -13,6 +13,7 @@ import (
 	"shegong/internal/audit"
 	"shegong/internal/authz"
 	"shegong/internal/db"
+	"shegong/internal/tally"
 )
 
 // Group statuses: planning until the first session is recorded, running
@@ -547,6 +548,10 @@ func (s *Service) UpdateGroup(ctx context.Context, p *authz.Principal, id int64,
 		if old.Version != in.Version {
 			return ErrEditedElsewhere()
 		}
+		tr, err := tally.Begin(ctx, tx, p.OrgID, tally.Group(id))
+		if err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, sqlUpdateGroup, p.OrgID, id, in.Name, in.Kind, in.SiteID, nullID(in.ProjectID),
 			in.LeaderID, in.Target, in.Goals, in.Plan, in.TargetMembers, in.PlannedSessions,
 			nullDate(in.PlanStart), nullDate(in.PlanEnd), now, in.Version)
@@ -557,6 +562,9 @@ func (s *Service) UpdateGroup(ctx context.Context, p *authz.Principal, id int64,
 			return ErrEditedElsewhere()
 		}
 		if err := setCoLeaders(ctx, tx, p.OrgID, id, in.CoLeaderIDs); err != nil {
+			return err
+		}
+		if err := tr.Commit(ctx, tx); err != nil {
 			return err
 		}
 		n, err := names(ctx, tx, p.OrgID, in.SiteID, in.LeaderID)

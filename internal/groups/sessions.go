@@ -14,6 +14,7 @@ import (
 	"shegong/internal/authz"
 	"shegong/internal/db"
 	"shegong/internal/pii"
+	"shegong/internal/tally"
 )
 
 // Member is a group member: a registered client or a named participant.
@@ -417,6 +418,10 @@ func (s *Service) CreateSession(ctx context.Context, p *authz.Principal, groupID
 		if g.Status == StatusFinished {
 			return app.Errorf(app.EConflict, "小组已提交报告并结束，不能再记录新的节次")
 		}
+		tr, err := tally.Begin(ctx, tx, p.OrgID, tally.Opening(groupID))
+		if err != nil {
+			return err
+		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO group_sessions (org_id, group_id, held_on, start_time, end_time, place,
 			topic, content, stage, note, created_at, updated_at, version)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, 1) RETURNING id`, p.OrgID, groupID, in.HeldOn,
@@ -425,6 +430,10 @@ func (s *Service) CreateSession(ctx context.Context, p *authz.Principal, groupID
 		}
 		came, absent, err := s.writeAttendance(ctx, tx, p.OrgID, groupID, id, in.HeldOn, in.Present, &v)
 		if err != nil {
+			return err
+		}
+		tr.Add(tally.Session(id))
+		if err := tr.Commit(ctx, tx); err != nil {
 			return err
 		}
 		if g.Status == StatusPlanning {
@@ -490,6 +499,10 @@ func (s *Service) UpdateSession(ctx context.Context, p *authz.Principal, groupID
 		if old.version != in.Version {
 			return ErrEditedElsewhere()
 		}
+		tr, err := tally.Begin(ctx, tx, p.OrgID, tally.Session(sessionID))
+		if err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE group_sessions SET held_on = $4, start_time = $5, end_time = $6, place = $7,
 			topic = $8, content = $9, stage = $10, note = $11, updated_at = $12, version = version + 1
 			WHERE org_id = $1 AND group_id = $2 AND id = $3 AND version = $13`, p.OrgID, groupID, sessionID, in.HeldOn,
@@ -502,6 +515,9 @@ func (s *Service) UpdateSession(ctx context.Context, p *authz.Principal, groupID
 		}
 		came, absent, err := s.writeAttendance(ctx, tx, p.OrgID, groupID, sessionID, in.HeldOn, in.Present, &v)
 		if err != nil {
+			return err
+		}
+		if err := tr.Commit(ctx, tx); err != nil {
 			return err
 		}
 		var d changes
@@ -536,6 +552,10 @@ func (s *Service) SetAttendance(ctx context.Context, p *authz.Principal, groupID
 		}
 		// The bump is guarded too: on PostgreSQL another edit may commit
 		// between the read above and this update.
+		tr, err := tally.Begin(ctx, tx, p.OrgID, tally.Session(sessionID))
+		if err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE group_sessions SET updated_at = $4, version = version + 1
 			WHERE org_id = $1 AND group_id = $2 AND id = $3 AND version = $5`, p.OrgID, groupID, sessionID, now, version)
 		if err != nil {
@@ -548,6 +568,9 @@ func (s *Service) SetAttendance(ctx context.Context, p *authz.Principal, groupID
 		}
 		came, absent, err := s.writeAttendance(ctx, tx, p.OrgID, groupID, sessionID, old.heldOn, in.Present, &v)
 		if err != nil {
+			return err
+		}
+		if err := tr.Commit(ctx, tx); err != nil {
 			return err
 		}
 		return audit.Write(ctx, tx, entry(p, now, "group.attendance", "group", groupID,
@@ -572,9 +595,16 @@ func (s *Service) DeleteSession(ctx context.Context, p *authz.Principal, groupID
 		if g.Status == StatusFinished {
 			return app.Errorf(app.EConflict, "小组已提交报告并结束，节次不能删除")
 		}
+		tr, err := tally.Begin(ctx, tx, p.OrgID, tally.Session(sessionID))
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM group_sessions WHERE org_id = $1 AND group_id = $2 AND id = $3`,
 			p.OrgID, groupID, sessionID); err != nil {
 			return fmt.Errorf("groups: delete session: %w", err)
+		}
+		if err := tr.Commit(ctx, tx); err != nil {
+			return err
 		}
 		if g.Sessions <= 1 {
 			if err := setGroupStatus(ctx, tx, p.OrgID, groupID, StatusPlanning, now); err != nil {

@@ -10,6 +10,7 @@ import (
 	"shegong/internal/app"
 	"shegong/internal/authz"
 	"shegong/internal/db"
+	"shegong/internal/tally"
 )
 
 // Assignment is one period of a staff member at a service point (任职/派驻).
@@ -516,6 +517,11 @@ func (s *Service) LinkStaffUser(ctx context.Context, p *authz.Principal, staffID
 		if err != nil {
 			return err
 		}
+		// Volunteer service counts by the worker of the recorder's account.
+		tr, err := tally.Begin(ctx, tx, p.OrgID, tally.Recorder(userID))
+		if err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `UPDATE staff SET user_id = $3, updated_at = $4, version = version + 1
 			WHERE org_id = $1 AND id = $2`, p.OrgID, staffID, userID, now)
 		if db.IsUniqueViolation(err) {
@@ -523,6 +529,9 @@ func (s *Service) LinkStaffUser(ctx context.Context, p *authz.Principal, staffID
 		}
 		if err != nil {
 			return fmt.Errorf("org: link account: %w", err)
+		}
+		if err := tr.Commit(ctx, tx); err != nil {
+			return err
 		}
 		return staffAudit(ctx, tx, p, now, "staff.link_user", "staff", staffID, f.Name+" 关联账号 "+username)
 	})
@@ -546,9 +555,16 @@ func (s *Service) UnlinkStaffUser(ctx context.Context, p *authz.Principal, staff
 		if f.UserID == p.UserID {
 			return app.Errorf(app.EConflict, "不能解除自己账号的关联，请由其他管理员办理")
 		}
+		tr, err := tally.Begin(ctx, tx, p.OrgID, tally.Recorder(f.UserID))
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE staff SET user_id = NULL, updated_at = $3, version = version + 1
 			WHERE org_id = $1 AND id = $2`, p.OrgID, staffID, now); err != nil {
 			return fmt.Errorf("org: unlink account: %w", err)
+		}
+		if err := tr.Commit(ctx, tx); err != nil {
+			return err
 		}
 		return staffAudit(ctx, tx, p, now, "staff.unlink_user", "staff", staffID, fmt.Sprintf("%s 解除关联账号 %d", f.Name, f.UserID))
 	})

@@ -238,26 +238,31 @@ func columns() []Column {
 	return out
 }
 
+// amountOf is one figure's value from its raw count.
+func amountOf(f *Figure, scope Scope, n int64) Amount {
+	if !f.Applies(scope) {
+		return Amount{Display: "—", NotApplicable: true}
+	}
+	return Amount{Value: f.Number(n), Display: f.Format(n), Raw: n}
+}
+
 // amount counts one figure.
 func (s *Service) amount(ctx context.Context, f *Figure, scope Scope, from, to app.Date) (Amount, error) {
-	if !f.Applies(scope) {
-		return Amount{Display: "—", NotApplicable: true}, nil
-	}
-	n, err := f.Count(ctx, s.DB.R, scope, from, to)
+	vals, err := s.amounts(ctx, scope, from, to)
 	if err != nil {
-		return Amount{}, fmt.Errorf("stats: %s: %w", f.Key, err)
+		return Amount{}, err
 	}
-	return Amount{Value: f.Number(n), Display: f.Format(n), Raw: n}, nil
+	return vals[slices.Index(Figures, f)], nil
 }
 
 func (s *Service) amounts(ctx context.Context, scope Scope, from, to app.Date) ([]Amount, error) {
+	raw, err := s.counted(ctx, scope, from, to)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Amount, len(Figures))
 	for i, f := range Figures {
-		a, err := s.amount(ctx, f, scope, from, to)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = a
+		out[i] = amountOf(f, scope, raw[i])
 	}
 	return out, nil
 }
@@ -276,13 +281,21 @@ func (s *Service) Report(ctx context.Context, p *authz.Principal, q Query) (*Rep
 	for i, c := range columns() {
 		r.Figures = append(r.Figures, FigureValue{Column: c, Amount: vals[i]})
 	}
-	if r.Volunteers, err = s.volunteers(ctx, scope, q.Period); err != nil {
+	v, ok, err := s.countedVolunteers(ctx, scope, q.Period)
+	if err != nil {
 		return nil, err
 	}
+	if !ok {
+		if v, err = s.volunteers(ctx, scope, q.Period); err != nil {
+			return nil, err
+		}
+	}
+	r.Volunteers = v
 	return r, nil
 }
 
-// volunteers counts the different volunteers and each team's hours.
+// volunteers counts the different volunteers and each team's hours from
+// the records.
 func (s *Service) volunteers(ctx context.Context, scope Scope, p Period) (Volunteers, error) {
 	v := Volunteers{DistinctDefinition: volunteers.DefDistinctVolunteers, Teams: []TeamHours{}}
 	var err error
@@ -528,16 +541,17 @@ func (s *Service) Home(ctx context.Context, p *authz.Principal) ([]HomeFigure, e
 		}
 		return nil, err
 	}
+	vals, err := s.amounts(ctx, scope, month.From, month.To)
+	if err != nil {
+		return nil, err
+	}
 	var out []HomeFigure
 	for _, key := range HomeKeys {
 		f, ok := FigureByKey(key)
 		if !ok {
 			continue
 		}
-		a, err := s.amount(ctx, f, scope, month.From, month.To)
-		if err != nil {
-			return nil, err
-		}
+		a := vals[slices.Index(Figures, f)]
 		out = append(out, HomeFigure{FigureValue: FigureValue{Column: Column{Key: f.Key, Label: f.Label, Unit: f.Unit,
 			Definition: f.Definition}, Amount: a}, Period: month, Scope: info})
 	}

@@ -14,6 +14,7 @@ import (
 	"shegong/internal/authz"
 	"shegong/internal/db"
 	"shegong/internal/pii"
+	"shegong/internal/tally"
 )
 
 // ServiceRecord is one volunteer's service at one activity on one day
@@ -237,6 +238,9 @@ func (s *Service) createRecord(ctx context.Context, tx *sql.Tx, p *authz.Princip
 	if err != nil {
 		return 0, fmt.Errorf("volunteers: insert service record: %w", err)
 	}
+	if err := tally.Created(ctx, tx, p.OrgID, tally.Service(id)); err != nil {
+		return 0, err
+	}
 	return id, s.writeAudit(ctx, tx, p, "volunteer_service.create", "volunteer_service", id,
 		fmt.Sprintf("%s %s %s–%s %s", vol.No, in.Date, FormatClock(t.start), FormatClock(t.end), in.ActivityName))
 }
@@ -367,6 +371,10 @@ func (s *Service) UpdateRecord(ctx context.Context, p *authz.Principal, id int64
 		if err := s.checkOverlap(ctx, tx, p.OrgID, in.VolunteerID, id, in.Date, t); err != nil {
 			return err
 		}
+		tr, err := tally.Begin(ctx, tx, p.OrgID, tally.Service(id))
+		if err != nil {
+			return err
+		}
 		// Guarded by the version read above (on PostgreSQL another edit may
 		// commit in between).
 		res, err := tx.ExecContext(ctx, sqlUpdateRecord, p.OrgID, id, in.VolunteerID, in.SiteID, nullID(in.TeamID),
@@ -379,6 +387,9 @@ func (s *Service) UpdateRecord(ctx context.Context, p *authz.Principal, id int64
 			return fmt.Errorf("volunteers: update service record: %w", err)
 		} else if n != 1 {
 			return app.Errorf(app.EConflict, "该服务记录已被他人修改，请刷新后重新编辑")
+		}
+		if err := tr.Commit(ctx, tx); err != nil {
+			return err
 		}
 		return s.writeAudit(ctx, tx, p, "volunteer_service.update", "volunteer_service", id,
 			fmt.Sprintf("%s %s %s–%s %s", vol.No, in.Date, FormatClock(t.start), FormatClock(t.end), in.ActivityName))
@@ -399,8 +410,15 @@ func (s *Service) DeleteRecord(ctx context.Context, p *authz.Principal, id int64
 		if cur.ExportedAt != nil {
 			return exportedError(cur)
 		}
+		tr, err := tally.Begin(ctx, tx, p.OrgID, tally.Service(id))
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM volunteer_services WHERE org_id = $1 AND id = $2`, p.OrgID, id); err != nil {
 			return fmt.Errorf("volunteers: delete service record: %w", err)
+		}
+		if err := tr.Commit(ctx, tx); err != nil {
+			return err
 		}
 		return s.writeAudit(ctx, tx, p, "volunteer_service.delete", "volunteer_service", id,
 			fmt.Sprintf("%s %s %s–%s %s（%s）", cur.VolunteerNo, cur.Date, cur.Start, cur.End, cur.ActivityName, cur.Minutes.HM()))
