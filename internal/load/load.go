@@ -148,6 +148,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	users, err := plan(ctx, d, orgID, cfg.Users, today)
+	var earlierRuns int
+	if err == nil {
+		// Each run's evening volunteer visits go in a block of days of its
+		// own, before those of earlier runs on this database: a second run
+		// must not find its slots taken (时间不能重叠).
+		err = d.R.QueryRowContext(ctx, `SELECT COUNT(DISTINCT activity_name) FROM volunteer_services
+			WHERE org_id = $1 AND activity_name LIKE $2`, orgID, "压测% 晚间探访").Scan(&earlierRuns)
+	}
 	d.Close()
 	if err != nil {
 		return nil, err
@@ -170,7 +178,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	fmt.Fprintf(cfg.Out, "load: %d sessions signed in; %s of mixed load\n", len(users), cfg.Duration)
 
-	tg := &targeter{base: srv.base, users: users, today: today, marker: marker}
+	tg := &targeter{base: srv.base, users: users, today: today, marker: marker, dayBlock: earlierRuns * slotDaysPerRun}
 	if err := tg.init(); err != nil {
 		return nil, err
 	}
@@ -226,6 +234,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	return rep, nil
 }
+
+// slotDaysPerRun is the block of days one run's evening volunteer visits
+// may use: eight quarter-hours a day for each volunteer of a user, so 100
+// days hold 800 visits per volunteer, far beyond a run of minutes.
+const slotDaysPerRun = 100
 
 func dialectOf(dsn string) string {
 	if db.IsPostgres(dsn) {
@@ -314,13 +327,14 @@ type targeter struct {
 	today  app.Date
 	marker string
 
-	mu    sync.Mutex
-	seq   uint64
-	deck  []string           // kinds, weight times each
-	can   map[string][]*user // who can do each kind
-	next_ map[string]int     // round robin per kind
-	slots atomic.Int64       // volunteer time slots handed out
-	paths map[string]*regexp.Regexp
+	mu       sync.Mutex
+	seq      uint64
+	deck     []string           // kinds, weight times each
+	can      map[string][]*user // who can do each kind
+	next_    map[string]int     // round robin per kind
+	slots    atomic.Int64       // volunteer time slots handed out
+	dayBlock int                // days before today where this run's evening visits start
+	paths    map[string]*regexp.Regexp
 }
 
 func (t *targeter) init() error {
@@ -441,7 +455,7 @@ func (t *targeter) next(tgt *vegeta.Target) error {
 		i := t.slots.Add(1) - 1
 		v := u.Vols[int(i)%len(u.Vols)]
 		round := int(i) / len(u.Vols)
-		day := t.today.AddDays(-(round / 8))
+		day := t.today.AddDays(-(t.dayBlock + round/8))
 		start := 22*60 + (round%8)*15
 		path, body = "/api/v1/volunteers/services", map[string]any{"volunteer_id": v, "activity_name": t.marker + " 晚间探访",
 			"service_date": day, "start_time": clock(start), "end_time": clock(start + 15), "content": "探访独居长者"}
