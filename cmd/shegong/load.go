@@ -22,6 +22,7 @@ func loadCmd(ctx context.Context, args []string) error {
 	org := fs.String("org", "", "organization code (default: the agency with the most staff)")
 	password := fs.String("password", envOr("SHEGONG_BENCH_PASSWORD", ""), "password of the accounts")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	cpuProfile := fs.String("cpuprofile", "", "write the server's CPU profile of the mixed load to this file")
 	fs.Parse(args)
 	if cfg.DSN == "" {
 		cfg.DSN = cfg.DatabaseDSN()
@@ -30,7 +31,7 @@ func loadCmd(ctx context.Context, args []string) error {
 		*password = defaultLoadPassword
 	}
 	rep, err := load.Run(ctx, load.Config{DSN: cfg.DSN, DataDir: cfg.DataDir, Org: *org, Password: *password, Users: *users,
-		Rate: *rate, Duration: *dur, Out: os.Stderr})
+		Rate: *rate, Duration: *dur, Out: os.Stderr, CPUProfile: *cpuProfile})
 	if err != nil {
 		return err
 	}

@@ -130,7 +130,13 @@ func serve(ctx context.Context, args []string) error {
 	addr := fs.String("addr", envOr("SHEGONG_ADDR", "127.0.0.1:8080"), "listen address")
 	withDemo := fs.Bool("demo", false, "load the demo organization (once) and print its sign-ins")
 	secure := fs.Bool("secure-cookies", false, "mark cookies Secure (when served over HTTPS)")
+	pprofAddr := fs.String("pprof", "", "serve Go's profiler on this loopback address (for performance work; off by default)")
 	fs.Parse(args)
+	if *pprofAddr != "" {
+		if err := servePprof(*pprofAddr); err != nil {
+			return err
+		}
+	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	slog.SetDefault(log)
 	cfg.Log = log

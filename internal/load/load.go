@@ -51,6 +51,10 @@ type Config struct {
 	Exe      string        // server binary; default this program
 	Now      time.Time     // today's date for the records written
 	Out      io.Writer     // progress
+	// CPUProfile, when set, is where the server's CPU profile of the
+	// mixed load is written (the server is started with its profiler on a
+	// loopback port of its own).
+	CPUProfile string
 }
 
 // Stats are the figures of one phase or one kind of request.
@@ -184,6 +188,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	var mixed collector
 	mixed.kinds = map[string]*collector{}
+	profiled := make(chan error, 1)
+	if cfg.CPUProfile != "" {
+		go func() { profiled <- srv.profile(cfg.CPUProfile, cfg.Duration) }()
+	} else {
+		profiled <- nil
+	}
 	attack(cfg, tg.next, func(r *vegeta.Result) {
 		kind := tg.kindOf(r.Method, r.URL)
 		ok := r.Error == "" && r.Code >= 200 && r.Code < 300
@@ -206,6 +216,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.Kinds[k] = c.stats()
 	}
 	rep.RSSPeakMB, rep.RSSEndMB = srv.rss()
+	if err := <-profiled; err != nil {
+		return nil, err
+	}
 
 	// Kill the server outright: what it acknowledged must be in the database.
 	srv.kill()
@@ -495,6 +508,7 @@ func signIn(hc *http.Client, base, username, password string) (string, error) {
 type child struct {
 	cmd   *exec.Cmd
 	base  string
+	pprof string // the profiler's address, when asked for
 	ready time.Duration
 	log   *bytes.Buffer
 	once  sync.Once
@@ -519,7 +533,14 @@ func startServer(ctx context.Context, cfg Config) (*child, error) {
 	if cfg.DataDir != "" {
 		args = append(args, "--data", cfg.DataDir)
 	}
-	c := &child{cmd: exec.Command(cfg.Exe, args...), base: "http://" + addr, log: &bytes.Buffer{}}
+	pprofAddr := ""
+	if cfg.CPUProfile != "" {
+		if pprofAddr, err = freePort(); err != nil {
+			return nil, err
+		}
+		args = append(args, "--pprof", pprofAddr)
+	}
+	c := &child{cmd: exec.Command(cfg.Exe, args...), base: "http://" + addr, pprof: pprofAddr, log: &bytes.Buffer{}}
 	c.cmd.Stdout = io.Discard
 	c.cmd.Stderr = &tailWriter{buf: c.log}
 	start := time.Now()
@@ -551,6 +572,29 @@ func startServer(ctx context.Context, cfg Config) (*child, error) {
 			return nil, fmt.Errorf("load: server not serving after 2 minutes: %s", c.log.String())
 		}
 	}
+}
+
+// profile writes the server's CPU profile over the next d (less a second,
+// so that it ends within the load) to file.
+func (c *child) profile(file string, d time.Duration) error {
+	secs := max(int(d.Seconds())-1, 1)
+	res, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", c.pprof, secs))
+	if err != nil {
+		return fmt.Errorf("load: cpu profile: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("load: cpu profile: %s", res.Status)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, res.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // kill ends the server with SIGKILL: no shutdown, no flush.
