@@ -178,6 +178,8 @@ func pageCases(f *Fixture) []pageCase {
 	return []pageCase{
 		{"CaseList", f.Worker, "/cases", "个案"},
 		{"SupervisorHome", f.Supervisor, "/", "工作台"},
+		{"SupervisorCaseList", f.Supervisor, "/cases", "个案"},
+		{"SupervisorCaseListAPI", f.Supervisor, "/api/v1/cases?state=open&size=20", "items"},
 		{"CaseFile", f.CaseReader, fmt.Sprintf("/cases/%d", f.CaseID), "跟进"},
 		{"ArchiveCheck", f.Head, fmt.Sprintf("/cases/archive-check?month=%s&site=%d", f.ArchiveMonth, f.ArchiveSite), "档案检查"},
 		{"StatsPageOrgYear", f.Director, "/stats?period=" + f.Year.Code, "服务数据统计"},
