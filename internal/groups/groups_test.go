@@ -2,6 +2,7 @@ package groups
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -158,6 +159,24 @@ func TestAttendanceCountsPersonTimes(t *testing.T) {
 		}
 		if n, _ := GroupPersonTimes(w.ctx, d.R, f, app.Date{}, app.Date{}); n != 9 {
 			t.Fatalf("after session edit: %d", n)
+		}
+		// Each session read alone is its entry in the list (number,
+		// attendance and all); another group's session is not found.
+		all, err := w.svc.Sessions(w.ctx, w.workerA, g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range all {
+			got, err := w.svc.Session(w.ctx, w.workerA, g, want.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(*got, want) {
+				t.Fatalf("session %d alone:\n%+v\nin the list:\n%+v", want.ID, *got, want)
+			}
+		}
+		if _, err := w.svc.Session(w.ctx, w.workerA, other, s4); app.ErrorCode(err) != app.ENotFound {
+			t.Fatalf("another group's session: %v", err)
 		}
 		if w.countAudit("group.session.create") != 4 || w.countAudit("group.session.update") != 1 || w.countAudit("group.attendance") != 1 {
 			t.Fatal("session changes not audited")

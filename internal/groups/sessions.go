@@ -204,18 +204,52 @@ func (s *Service) Members(ctx context.Context, p *authz.Principal, groupID int64
 	return s.members(ctx, s.DB.R, p.OrgID, groupID, !CanWriteGroup(p, g))
 }
 
-// Session returns one session of a group in p's scope.
+// Session returns one session of a group in p's scope: what Sessions
+// gives for it (its number among the group's sessions included), read on
+// its own.
 func (s *Service) Session(ctx context.Context, p *authz.Principal, groupID, sessionID int64) (*Session, error) {
-	list, err := s.Sessions(ctx, p, groupID)
-	if err != nil {
+	if _, err := s.GetGroup(ctx, p, groupID); err != nil {
 		return nil, err
 	}
-	for i := range list {
-		if list[i].ID == sessionID {
-			return &list[i], nil
+	q := s.DB.R
+	var se Session
+	err := q.QueryRowContext(ctx, `SELECT id, held_on, start_time, end_time, place, topic, content, stage, note, version, updated_at
+		FROM group_sessions WHERE org_id = $1 AND group_id = $2 AND id = $3`, p.OrgID, groupID, sessionID).Scan(
+		&se.ID, &se.HeldOn, &se.StartTime, &se.EndTime, &se.Place, &se.Topic, &se.Content,
+		&se.Stage, &se.Note, &se.Version, &se.Updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, app.ErrNotFound("节次")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("groups: session: %w", err)
+	}
+	// Its number: the sessions before it in the list's order (date, id).
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM group_sessions WHERE org_id = $1 AND group_id = $2
+		AND (held_on < $3 OR (held_on = $3 AND id < $4))`, p.OrgID, groupID, se.HeldOn, se.ID).Scan(&se.No); err != nil {
+		return nil, fmt.Errorf("groups: session number: %w", err)
+	}
+	se.No++
+	se.StageName = StageName(se.Stage)
+	se.Present, se.Absent = []int64{}, []int64{}
+	marks, err := q.QueryContext(ctx, `SELECT member_id, present FROM group_attendance
+		WHERE org_id = $1 AND session_id = $2 ORDER BY member_id`, p.OrgID, se.ID)
+	if err != nil {
+		return nil, fmt.Errorf("groups: session attendance: %w", err)
+	}
+	defer marks.Close()
+	for marks.Next() {
+		var mid int64
+		var present bool
+		if err := marks.Scan(&mid, &present); err != nil {
+			return nil, err
+		}
+		if present {
+			se.Present = append(se.Present, mid)
+		} else {
+			se.Absent = append(se.Absent, mid)
 		}
 	}
-	return nil, app.ErrNotFound("节次")
+	return &se, marks.Err()
 }
 
 // AddMember adds a member to a group that has not finished.
