@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"shegong/internal/app"
 	"shegong/internal/db"
@@ -102,9 +103,7 @@ func Write(ctx context.Context, tx db.Querier, e Entry) error {
 	}
 	// PostgreSQL keeps microseconds; hash what both engines give back.
 	e.At = e.At.UTC().Truncate(time.Microsecond)
-	if len(e.Detail) > 4000 {
-		e.Detail = e.Detail[:4000]
-	}
+	e.Detail = cutDetail(e.Detail)
 	err := tx.QueryRowContext(ctx, sqlBumpHead, e.OrgID).Scan(&e.Seq, &e.PrevHash)
 	if errors.Is(err, sql.ErrNoRows) {
 		if _, err := tx.ExecContext(ctx, sqlCreateHead, e.OrgID, Genesis); err != nil {
@@ -649,4 +648,21 @@ func ObjectTypes(ctx context.Context, d *db.DB, orgID int64) ([]string, error) {
 		out = append(out, t)
 	}
 	return out, rows.Err()
+}
+
+// maxDetail is the most bytes of detail an entry keeps.
+const maxDetail = 4000
+
+// cutDetail shortens a detail to maxDetail bytes without splitting a
+// character: PostgreSQL refuses text that is not UTF-8, and a cut through
+// a Chinese character would fail the write the entry audits.
+func cutDetail(s string) string {
+	if len(s) <= maxDetail {
+		return s
+	}
+	n := maxDetail
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

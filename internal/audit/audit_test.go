@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"shegong/internal/audit"
 	"shegong/internal/db"
@@ -83,4 +85,32 @@ func tamper(t *testing.T, d *db.DB, stmt string) {
 	if err != nil {
 		t.Fatalf("tamper: %v", err)
 	}
+}
+
+// A long detail in Chinese is cut to 4,000 bytes between characters: the
+// write succeeds on PostgreSQL (which refuses text that is not UTF-8) and
+// the chain still verifies.
+func TestLongDetailCutBetweenCharacters(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		long := "ab" + strings.Repeat("服务对象地址由“北岸”改为“南岸”；", 300) // 3-byte characters, off by one
+		err := d.Tx(ctx, func(tx *sql.Tx) error {
+			return audit.Write(ctx, tx, audit.Entry{OrgID: 1, At: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC),
+				UserID: 7, Username: "admin", Action: "client.update", ObjectType: "client", ObjectID: "1", Detail: long})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries, _, err := audit.List(ctx, d, audit.Filter{OrgID: 1})
+		if err != nil || len(entries) != 1 {
+			t.Fatalf("list: %v, %d entries", err, len(entries))
+		}
+		got := entries[0].Detail
+		if len(got) > 4000 || len(got) < 3997 || !utf8.ValidString(got) || !strings.HasPrefix(long, got) {
+			t.Fatalf("detail kept %d bytes, valid UTF-8 %v, a prefix %v", len(got), utf8.ValidString(got), strings.HasPrefix(long, got))
+		}
+		if res, err := audit.Verify(ctx, d); err != nil || len(res.Problems) != 0 {
+			t.Fatalf("verify: %v %v", err, res.Problems)
+		}
+	})
 }
