@@ -93,7 +93,10 @@ func (s *Service) CreateComm(ctx context.Context, p *authz.Principal, in CommInp
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		var v app.Validation
 		in.normalize(&v, s.today())
-		site := checkSite(ctx, tx, p, in.SiteID, &v)
+		site, err := checkSite(ctx, tx, p, in.SiteID, &v)
+		if err != nil {
+			return err
+		}
 		if err := v.Err(); err != nil {
 			return err
 		}
@@ -140,7 +143,10 @@ func (s *Service) UpdateComm(ctx context.Context, p *authz.Principal, id int64, 
 		in.normalize(&v, s.today())
 		site := cur.SiteName
 		if in.SiteID != cur.SiteID {
-			site = checkSite(ctx, tx, p, in.SiteID, &v)
+			var err error
+			if site, err = checkSite(ctx, tx, p, in.SiteID, &v); err != nil {
+				return err
+			}
 		}
 		if err := v.Err(); err != nil {
 			return err

@@ -111,7 +111,10 @@ func (s *Service) CreateLink(ctx context.Context, p *authz.Principal, in LinkInp
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		var v app.Validation
 		month := in.normalize(&v, s.today())
-		site := checkSite(ctx, tx, p, in.SiteID, &v)
+		site, err := checkSite(ctx, tx, p, in.SiteID, &v)
+		if err != nil {
+			return err
+		}
 		if err := v.Err(); err != nil {
 			return err
 		}
@@ -164,7 +167,10 @@ func (s *Service) UpdateLink(ctx context.Context, p *authz.Principal, id int64, 
 		month := in.normalize(&v, s.today())
 		site := cur.SiteName
 		if in.SiteID != cur.SiteID {
-			site = checkSite(ctx, tx, p, in.SiteID, &v)
+			var err error
+			if site, err = checkSite(ctx, tx, p, in.SiteID, &v); err != nil {
+				return err
+			}
 		}
 		if err := v.Err(); err != nil {
 			return err
@@ -280,7 +286,10 @@ func (s *Service) ReportNone(ctx context.Context, p *authz.Principal, siteID int
 	}
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		var v app.Validation
-		site := checkSite(ctx, tx, p, siteID, &v)
+		site, err := checkSite(ctx, tx, p, siteID, &v)
+		if err != nil {
+			return err
+		}
 		m, ok := ParseMonth(month)
 		switch {
 		case !ok:
@@ -301,7 +310,7 @@ func (s *Service) ReportNone(ctx context.Context, p *authz.Principal, siteID int
 		if n > 0 {
 			return app.Errorf(app.EConflict, "%s %s 已登记 %d 条资源链接，无需报告本月无资源", site, MonthLabel(m), n)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO resource_nil_reports (org_id, site_id, month, note, reported_by, reporter_name,
+		_, err = tx.ExecContext(ctx, `INSERT INTO resource_nil_reports (org_id, site_id, month, note, reported_by, reporter_name,
 			reported_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (org_id, site_id, month) DO UPDATE SET note = $4,
 			reported_by = $5, reporter_name = $6, reported_at = $7`, p.OrgID, siteID, m, note, p.UserID, p.DisplayName, s.Now().UTC())
 		if err != nil {

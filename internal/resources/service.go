@@ -92,20 +92,25 @@ func (s *Service) Sites(ctx context.Context, p *authz.Principal, perm *authz.Per
 func siteObj(orgID, siteID int64) authz.Obj { return authz.Obj{OrgID: orgID, SiteIDs: []int64{siteID}} }
 
 // checkSite validates a chosen service point against p's write scope.
-func checkSite(ctx context.Context, q db.Querier, p *authz.Principal, siteID int64, v *app.Validation) string {
+func checkSite(ctx context.Context, q db.Querier, p *authz.Principal, siteID int64, v *app.Validation) (string, error) {
 	if !v.Chosen("site_id", siteID, "服务点") {
-		return ""
+		return "", nil
 	}
 	var name, status string
-	if err := q.QueryRowContext(ctx, `SELECT name, status FROM sites WHERE org_id = $1 AND id = $2`, p.OrgID, siteID).Scan(&name, &status); err != nil || status != "active" {
+	err := q.QueryRowContext(ctx, `SELECT name, status FROM sites WHERE org_id = $1 AND id = $2`, p.OrgID, siteID).Scan(&name, &status)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		// A failed read is the server's fault, not the user's choice.
+		return "", fmt.Errorf("resources: check service point: %w", err)
+	}
+	if err != nil || status != "active" {
 		v.Add("site_id", "请选择有效的服务点")
-		return ""
+		return "", nil
 	}
 	if !p.Scope(PermWrite).Allows(siteObj(p.OrgID, siteID)) {
 		v.Add("site_id", "您无权为该服务点登记")
-		return ""
+		return "", nil
 	}
-	return name
+	return name, nil
 }
 
 var monthRE = regexp.MustCompile(`^(\d{4})[-/.年](\d{1,2})月?$`)
