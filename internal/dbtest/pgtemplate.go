@@ -149,12 +149,12 @@ func createFrom(a *sql.DB, name, tmpl string) error {
 	return err
 }
 
-var drops sync.WaitGroup
-
 // dropLater drops a test's database without making the test wait: dropping
 // a database makes PostgreSQL checkpoint, which takes a second or more.
+// Nothing waits for the drops: those cut short when the test process ends
+// are swept by the next one (sweepExited).
 func dropLater(a *sql.DB, name string) {
-	drops.Go(func() { a.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`) })
+	go a.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
 }
 
 // sweepExited drops the test databases of test processes no longer running
