@@ -550,6 +550,67 @@ func (s *Service) ResetFactor(ctx context.Context, p *authz.Principal, userID in
 	})
 }
 
+// RegenerateRecoveryCodes replaces p's recovery codes with a new set (the
+// old ones, used or not, stop working) and returns them to show once. It
+// takes a code from the authenticator app, not a recovery code: whoever
+// holds only the printed codes cannot renew them. A wrong code counts
+// towards the sign-in lockout like one at the second step.
+func (s *Service) RegenerateRecoveryCodes(ctx context.Context, p *authz.Principal, code string, c Client) ([]string, error) {
+	if p.Stage != StageDone {
+		return nil, app.Errorf(app.EConflict, "请先完成登录")
+	}
+	now := s.Now()
+	until, err := s.lockedUntil(ctx, s.DB.R, p.Username, now)
+	if err != nil {
+		return nil, err
+	}
+	if !until.IsZero() {
+		mins := int(until.Sub(now).Minutes()) + 1
+		return nil, app.Errorf(app.ELocked, "验证失败次数过多，账号已临时锁定，请%d分钟后再试", mins)
+	}
+	f, err := loadFactor(ctx, s.DB.R, p.OrgID, p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if !f.confirmed {
+		return nil, app.Errorf(app.EConflict, "尚未绑定动态验证码")
+	}
+	if code = normalizeCode(code); !isDigits(code) || len(code) != 6 {
+		var v app.Validation
+		v.Add("code", "请输入验证器应用中显示的6位数字（恢复码不能用来生成新的恢复码）")
+		return nil, v.Err()
+	}
+	codes := make([]string, RecoveryCodeCount)
+	for i := range codes {
+		codes[i] = newRecoveryCode()
+	}
+	var refused error
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.checkCode(ctx, tx, p.OrgID, p.UserID, f, code, now); err != nil {
+			refused = err
+			return err
+		}
+		if err := storeRecoveryCodes(ctx, tx, p.OrgID, p.UserID, codes); err != nil {
+			return err
+		}
+		return audit.Write(ctx, tx, audit.Entry{OrgID: p.OrgID, At: now, UserID: p.UserID, Username: p.Username,
+			Action: "auth.recovery_codes", ObjectType: "user", ObjectID: strconv.FormatInt(p.UserID, 10),
+			Detail: fmt.Sprintf("重新生成 %d 个恢复码，原有恢复码作废", len(codes)), IP: c.IP})
+	})
+	if refused != nil {
+		if ferr := s.recordCodeFailure(ctx, p.OrgID, p.UserID, p.Username, refused, c, now); ferr != nil {
+			return nil, ferr
+		}
+		var v app.Validation
+		v.Add("code", app.ErrorMessage(refused))
+		return nil, v.Err()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auth: new recovery codes: %w", err)
+	}
+	return codes, nil
+}
+
 // HasFactor reports whether a user has a confirmed second factor.
 func (s *Service) HasFactor(ctx context.Context, orgID, userID int64) (bool, error) {
 	f, err := loadFactor(ctx, s.DB.R, orgID, userID)

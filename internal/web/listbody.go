@@ -134,3 +134,47 @@ func safeURL(u string) bool {
 	}
 	return false
 }
+
+// OptionsHTML renders a list filter's options (after its "全部" option),
+// the one whose value is the filter's marked selected: what the template
+// gave (filterOptionsTemplate in the tests), written in Go.
+func (f FilterView) OptionsHTML() template.HTML {
+	var b strings.Builder
+	for _, o := range f.Options {
+		b.WriteString(`<option value="`)
+		escapeHTML(&b, o.Value)
+		b.WriteByte('"')
+		if o.Value == f.Value {
+			b.WriteString(" selected")
+		}
+		b.WriteByte('>')
+		escapeHTML(&b, o.Label)
+		b.WriteString("</option>")
+	}
+	return template.HTML(b.String())
+}
+
+// NavHTML renders the side navigation's groups, the current module's link
+// marked: what the layout's template gave (navTemplate in the tests),
+// written in Go, as it is on every page.
+func (pg *Page) NavHTML() template.HTML {
+	var b strings.Builder
+	for _, g := range pg.Nav {
+		b.WriteString("\n    <div class=\"nav-group\">\n      <div class=\"nav-group-label\">")
+		escapeHTML(&b, g.Label)
+		b.WriteString("</div>\n      <ul>")
+		for _, it := range g.Items {
+			b.WriteString(`<li><a href="`)
+			escapeURLAttr(&b, it.Href)
+			b.WriteByte('"')
+			if it.Href == pg.Active {
+				b.WriteString(` aria-current="page"`)
+			}
+			b.WriteByte('>')
+			escapeHTML(&b, it.Label)
+			b.WriteString("</a></li>")
+		}
+		b.WriteString("</ul>\n    </div>\n    ")
+	}
+	return template.HTML(b.String())
+}

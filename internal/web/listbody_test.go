@@ -115,3 +115,55 @@ func BenchmarkListBody(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+const filterOptionsTemplate = `{{$v := .Value}}{{range .Options}}<option value="{{.Value}}"{{if eq .Value $v}} selected{{end}}>{{.Label}}</option>{{end}}`
+
+const navTemplate = `{{range .Nav}}
+    <div class="nav-group">
+      <div class="nav-group-label">{{.Label}}</div>
+      <ul>{{range .Items}}<li><a href="{{.Href}}"{{if eq .Href $.Active}} aria-current="page"{{end}}>{{.Label}}</a></li>{{end}}</ul>
+    </div>
+    {{end}}`
+
+func sameOutput(t *testing.T, what, tmpl, viaGo string, data any) {
+	t.Helper()
+	var w, g strings.Builder
+	if err := template.Must(template.New("t").Parse(tmpl)).Execute(&w, data); err != nil {
+		t.Fatal(err)
+	}
+	if err := template.Must(template.New("g").Parse(viaGo)).Execute(&g, data); err != nil {
+		t.Fatal(err)
+	}
+	if w.String() != g.String() {
+		t.Fatalf("%s: %#v\ntemplate: %q\nGo:       %q", what, data, w.String(), g.String())
+	}
+}
+
+func TestOptionsAndNavMatchTemplate(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	for range 2000 {
+		f := FilterView{Value: randomText(r)}
+		for range r.IntN(5) {
+			o := Option{Value: randomText(r), Label: randomText(r)}
+			if r.IntN(4) == 0 {
+				o.Value = f.Value
+			}
+			f.Options = append(f.Options, o)
+		}
+		sameOutput(t, "filter options", filterOptionsTemplate, `{{.OptionsHTML}}`, f)
+
+		pg := &Page{Active: randomText(r)}
+		for range r.IntN(4) {
+			g := NavGroup{Label: randomText(r)}
+			for range r.IntN(4) {
+				it := NavItem{Label: randomText(r), Href: randomText(r)}
+				if r.IntN(4) == 0 {
+					it.Href = pg.Active
+				}
+				g.Items = append(g.Items, it)
+			}
+			pg.Nav = append(pg.Nav, g)
+		}
+		sameOutput(t, "navigation", navTemplate, `{{.NavHTML}}`, pg)
+	}
+}

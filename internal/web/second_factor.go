@@ -23,6 +23,10 @@ func (s *Server) secondFactorRoutes() {
 	step("GET", "/account/totp", "动态验证码（绑定或查看）", s.totpPage)
 	step("POST", "/account/totp", "确认绑定动态验证码", s.totpConfirm)
 	step("GET", "/account/totp/qr", "动态验证码绑定二维码", s.totpQR)
+	rt.Handle(Route{Method: "POST", Pattern: "/account/recovery-codes", Access: Signed, Summary: "重新生成恢复码"}, s.recoveryCodesNew)
+	rt.Handle(Route{Method: "POST", Pattern: "/api/v1/account/recovery-codes", Access: Signed,
+		Summary: "重新生成恢复码（须提供验证器应用中的6位数字；原有恢复码作废）",
+		API:     &APIDoc{Tag: "账号", Request: recoveryCodesInput{}, Response: recoveryCodesOutput{}}}, s.apiRecoveryCodesNew)
 
 	perm := auth.PermSecurityAdmin
 	rt.Handle(Route{Method: "GET", Pattern: "/settings/security", Access: Permitted, Perm: perm, Summary: "登录安全设置"}, s.securityPage)
@@ -102,6 +106,7 @@ func (s *Server) totpStepSubmit(w http.ResponseWriter, r *http.Request) {
 
 type totpPageData struct {
 	Enrolled      bool
+	Regenerated   bool // RecoveryCodes are a new set for an enrolled account
 	Required      bool
 	Enrolment     auth.Enrolment
 	CodesLeft     int
@@ -172,6 +177,48 @@ func (s *Server) totpConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	s.renderTOTPPage(w, r, http.StatusOK, &Form{Values: map[string][]string{}},
 		totpPageData{Enrolled: true, RecoveryCodes: codes, Next: next})
+}
+
+// recoveryCodesNew replaces the user's recovery codes and shows the new
+// ones once.
+func (s *Server) recoveryCodesNew(w http.ResponseWriter, r *http.Request) {
+	p := principalOf(r)
+	f := newForm(r)
+	codes, err := s.Auth.RegenerateRecoveryCodes(r.Context(), p, f.Get("code"), auth.Client{IP: clientIP(r), UserAgent: r.UserAgent()})
+	if err != nil {
+		f.Values.Del("code")
+		if !f.SetError(err) {
+			s.fail(w, r, err)
+			return
+		}
+		s.renderTOTP(w, r, formStatus(err), f)
+		return
+	}
+	s.renderTOTPPage(w, r, http.StatusOK, &Form{Values: map[string][]string{}},
+		totpPageData{Enrolled: true, Regenerated: true, RecoveryCodes: codes, Next: "/account/totp"})
+}
+
+type recoveryCodesInput struct {
+	Code string `json:"code" doc:"验证器应用中显示的6位数字"`
+}
+
+type recoveryCodesOutput struct {
+	Codes []string `json:"codes" doc:"新的恢复码，只返回这一次"`
+}
+
+func (s *Server) apiRecoveryCodesNew(w http.ResponseWriter, r *http.Request) {
+	var in recoveryCodesInput
+	if err := decodeJSON(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	codes, err := s.Auth.RegenerateRecoveryCodes(r.Context(), principalOf(r), in.Code, auth.Client{IP: clientIP(r), UserAgent: r.UserAgent()})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, recoveryCodesOutput{Codes: codes})
 }
 
 // totpQR is the QR code of the pending enrolment's otpauth:// URI.

@@ -382,3 +382,97 @@ func TestPasswordPoliciesOnPages(t *testing.T) {
 		}
 	})
 }
+
+// A signed-in user renews their recovery codes with a code from the app:
+// the old codes, used or not, stop working; a recovery code, a wrong or a
+// reused code is refused next to the field and changes nothing; another
+// user's codes are untouched; the renewal is audited.
+func TestRecoveryCodesRegenerate(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, e *testenv.Env) {
+		o := e.Org("lvye", "绿叶社工")
+		admin := o.User("lvye_admin", false, authz.RoleOrgAdmin)
+		other := o.User("lvye_admin2", false, authz.RoleOrgAdmin)
+		enrol := func(username string) (*testenv.Client, []byte, []string) {
+			c, _ := signInPassword(e, username, testenv.Password)
+			secret := e.EnrolmentSecret(c.Get("/account/totp").Body)
+			r := c.PostForm("/account/totp", url.Values{"code": {totp.Code(secret, e.Clock.Now())}})
+			var codes []string
+			for _, m := range recoveryRE.FindAllStringSubmatch(r.Body, -1) {
+				codes = append(codes, m[1])
+			}
+			if len(codes) != 10 {
+				t.Fatalf("%s enrolment: %d, %d codes", username, r.Status, len(codes))
+			}
+			return c, secret, codes
+		}
+		c, secret, old := enrol("lvye_admin")
+		_, _, othersCodes := enrol("lvye_admin2")
+
+		page := c.Get("/account/totp")
+		if !strings.Contains(page.Body, "重新生成恢复码") || !strings.Contains(page.Body, "现有 10 个将全部作废") {
+			t.Fatalf("the enrolled page offers no renewal: %s", page.Body)
+		}
+		// Refusals: a recovery code, a wrong code, the code used at enrolment.
+		for _, bad := range []struct{ code, msg string }{
+			{old[0], "恢复码不能用来生成新的恢复码"},
+			{"000000", "验证码不正确"},
+			{totp.Code(secret, e.Clock.Now()), "该验证码已使用"},
+		} {
+			r := c.PostForm("/account/recovery-codes", url.Values{"code": {bad.code}})
+			if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, bad.msg) || !strings.Contains(r.Body, `id="f-code"`) {
+				t.Fatalf("code %q: %d, want 422 with %q next to the field; %s", bad.code, r.Status, bad.msg, r.Body)
+			}
+		}
+		if n := e.Count(`SELECT COUNT(*) FROM user_recovery_codes WHERE user_id = $1 AND used_at IS NULL`, admin.UserID); n != 10 {
+			t.Fatalf("a refused renewal changed the codes: %d unused", n)
+		}
+
+		e.Clock.Advance(30 * time.Second)
+		r := c.PostForm("/account/recovery-codes", url.Values{"code": {totp.Code(secret, e.Clock.Now())}})
+		var fresh []string
+		for _, m := range recoveryRE.FindAllStringSubmatch(r.Body, -1) {
+			fresh = append(fresh, m[1])
+		}
+		if r.Status != http.StatusOK || len(fresh) != 10 || !strings.Contains(r.Body, "新的恢复码") {
+			t.Fatalf("renewal: %d, %d codes", r.Status, len(fresh))
+		}
+		// An old code no longer signs in; a new one does, once.
+		c2, _ := signInPassword(e, "lvye_admin", testenv.Password)
+		if r := c2.PostForm("/login/totp", url.Values{"code": {old[5]}}); r.Status != http.StatusUnauthorized {
+			t.Fatalf("old recovery code after renewal: %d", r.Status)
+		}
+		if r := c2.PostForm("/login/totp", url.Values{"code": {fresh[5]}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("new recovery code: %d %s", r.Status, r.Body)
+		}
+		// The other admin's codes still work.
+		c3, _ := signInPassword(e, "lvye_admin2", testenv.Password)
+		if r := c3.PostForm("/login/totp", url.Values{"code": {othersCodes[0]}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("another user's codes after the renewal: %d", r.Status)
+		}
+
+		// The API does the same with JSON.
+		e.Clock.Advance(30 * time.Second)
+		jr := c.JSON("POST", "/api/v1/account/recovery-codes", map[string]string{"code": "12345"})
+		if jr.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("api with a short code: %d %s", jr.Status, jr.Body)
+		}
+		jr = c.JSON("POST", "/api/v1/account/recovery-codes", map[string]string{"code": totp.Code(secret, e.Clock.Now())})
+		var out struct{ Codes []string }
+		json.Unmarshal([]byte(jr.Body), &out)
+		if jr.Status != http.StatusOK || len(out.Codes) != 10 || jr.Header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("api renewal: %d %s", jr.Status, jr.Body)
+		}
+		if n := e.Count(`SELECT COUNT(*) FROM audit_log WHERE action = 'auth.recovery_codes' AND user_id = $1`, admin.UserID); n != 2 {
+			t.Fatalf("renewals audited %d times, want 2", n)
+		}
+		if n := e.Count(`SELECT COUNT(*) FROM user_recovery_codes WHERE user_id = $1`, other.UserID); n != 10 {
+			t.Fatalf("other user's codes: %d", n)
+		}
+		// Without a second factor there is nothing to renew.
+		worker := o.User("wang", true, authz.RoleWorker)
+		wc := e.Login(worker)
+		if r := wc.JSON("POST", "/api/v1/account/recovery-codes", map[string]string{"code": "123456"}); r.Status != http.StatusConflict {
+			t.Fatalf("renewal without a factor: %d %s", r.Status, r.Body)
+		}
+	})
+}
