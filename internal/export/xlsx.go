@@ -47,13 +47,16 @@ const (
 )
 
 const (
-	// spoolMemory is how much of the compressed file is held in memory;
+	// spoolMemoryDefault is how much of the compressed file is held in memory;
 	// the rest goes to a temporary file until the file is sent.
-	spoolMemory = 4 << 20
+	spoolMemoryDefault = 4 << 20
 	// sheetChunk is the size of the pieces of worksheet XML handed to the
 	// compressor.
 	sheetChunk = 64 << 10
 )
+
+// spoolMemory is spoolMemoryDefault; tests lower it.
+var spoolMemory = spoolMemoryDefault
 
 // WriteXLSX writes an Excel workbook with a single worksheet to w: a bold,
 // shaded, frozen header row built from cols followed by the rows produced
@@ -202,12 +205,7 @@ func newSheetWriter(out io.Writer, cols []Column) *sheetWriter {
 
 	sw.startRow(` ht="20" customHeight="1"`)
 	for i, c := range cols {
-		// Every header cell is shaded, an empty one too.
-		if c.Header == "" {
-			sw.cellStart(i, styleHeader, "")
-			sw.buf = append(sw.buf, "/>"...)
-			continue
-		}
+		// Every header cell is a shaded text, an empty one too.
 		sw.text(i, styleHeader, EscapeCell(c.Header))
 	}
 	sw.endRow()
@@ -585,6 +583,9 @@ func sheetName(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || strings.ContainsRune(`:\/?*[]`, r) {
 			return '_'
+		}
+		if r == 0xFFFE || r == 0xFFFF {
+			return -1 // not allowed in XML
 		}
 		return r
 	}, s)
