@@ -210,4 +210,3 @@ func (st *refStyles) cell(v any) (any, error) {
 	}
 	return nil, errors.New("unsupported")
 }
-
