@@ -3,6 +3,7 @@ package export
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
 	"io"
 	"math"
 	"strings"
@@ -207,7 +208,7 @@ func fmtOf(st *excelize.Style) string {
 func TestWriteXLSXSpill(t *testing.T) {
 	defer func(n int) { spoolMemory = n }(spoolMemory)
 	spoolMemory = 10 << 10
-	const n = 20000
+	const n = 5000
 	src := func(yield func([]any) error) error {
 		for i := range n {
 			if err := yield([]any{i, strings.Repeat("数据", i%50), float64(i) / 7}); err != nil {
@@ -223,11 +224,24 @@ func TestWriteXLSXSpill(t *testing.T) {
 	if buf.Len() < 10*spoolMemory {
 		t.Fatalf("file of %d bytes does not spill", buf.Len())
 	}
+	// A source that fails after the spill still sends nothing.
+	var none bytes.Buffer
+	boom := errors.New("audit failed")
+	err := WriteXLSX(&none, "", []Column{{Header: "a"}, {Header: "b"}, {Header: "c"}}, func(yield func([]any) error) error {
+		if err := src(yield); err != nil {
+			return err
+		}
+		return boom
+	})
+	if err != boom || none.Len() != 0 {
+		t.Errorf("failing source after the spill: %v, %d bytes sent", err, none.Len())
+	}
+
 	got, err := ReadXLSX(&buf, "", ReadLimits{MaxRows: n + 1, MaxUnzipBytes: 1 << 30, MaxBytes: 1 << 30})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != n+1 || got[n][0] != "19999" || got[n][1] != strings.Repeat("数据", 19999%50) {
+	if len(got) != n+1 || got[n][0] != "4999" || got[n][1] != strings.Repeat("数据", 4999%50) {
 		t.Fatalf("%d rows, last %q", len(got), got[len(got)-1])
 	}
 }
