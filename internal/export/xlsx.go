@@ -151,6 +151,8 @@ type pooledFlate struct{ *flate.Writer }
 
 func (p pooledFlate) Close() error {
 	err := p.Writer.Close()
+	// Let go of the file the compressor wrote to before keeping it.
+	p.Writer.Reset(io.Discard)
 	flateWriters.Put(p.Writer)
 	return err
 }
