@@ -83,6 +83,21 @@ func TestClientRowsMatchPages(t *testing.T) {
 					t.Fatalf("%s/%s: pages %d rows (total %d), stream %d rows (count %d)", tc.name, who.name,
 						len(paged), total, len(streamed), counted)
 				}
+				// The export's stream: the same clients with the export's
+				// fields alike and nothing else read.
+				var exported []cases.Client
+				err = f.svc.ExportRows(f.ctx, p, tc.flt, q)(nil, func(c cases.Client) error { exported = append(exported, c); return nil })
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(exported) != len(streamed) {
+					t.Fatalf("%s/%s: export %d rows, list %d", tc.name, who.name, len(exported), len(streamed))
+				}
+				for i, c := range streamed {
+					if want := exportFieldsOf(c); !reflect.DeepEqual(exported[i], want) {
+						t.Fatalf("%s/%s: export row %d\n got %+v\nwant %+v", tc.name, who.name, i, exported[i], want)
+					}
+				}
 				three := 0
 				for _, c := range streamed {
 					if len(c.Categories) == 3 {
@@ -110,4 +125,14 @@ func TestClientRowsMatchPages(t *testing.T) {
 			t.Fatalf("stopped stream: %v after %d rows", err, n)
 		}
 	})
+}
+
+// exportFieldsOf is c with only cases.ClientExportFields kept.
+func exportFieldsOf(c cases.Client) cases.Client {
+	var out cases.Client
+	src, dst := reflect.ValueOf(c), reflect.ValueOf(&out).Elem()
+	for _, name := range cases.ClientExportFields {
+		dst.FieldByName(name).Set(src.FieldByName(name))
+	}
+	return out
 }

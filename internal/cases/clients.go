@@ -260,7 +260,48 @@ func sqlClientSelectCats(agg string) string {
 	(SELECT ` + agg + ` FROM client_category_links l WHERE l.org_id = c.org_id AND l.client_id = c.id)` + sqlClientSelect[i:]
 }
 
+// sqlClientExportSelect reads what ExportRows needs: the columns of
+// ClientExportFields and the ids of the client's categories, aggregated with
+// agg. The joins are those of sqlClientSelect but the towns', which the
+// export does not show (list filters and sorts do not use it).
+func sqlClientExportSelect(agg string) string {
+	return `SELECT c.id, c.org_id, c.name, c.gender, c.birth_date, c.id_number_enc, c.phone_enc, c.phone2_enc,
+	c.contact_status, c.contact_checked_on, c.worker_id, c.site_id, st.name, si.name, c.status,
+	(SELECT ` + agg + ` FROM client_category_links l WHERE l.org_id = c.org_id AND l.client_id = c.id)
+	FROM clients c
+	JOIN staff st ON st.org_id = c.org_id AND st.id = c.worker_id
+	JOIN sites si ON si.org_id = c.org_id AND si.id = c.site_id`
+}
+
 type rowScanner interface{ Scan(dest ...any) error }
+
+// scanClientExport reads one row of sqlClientExportSelect and decrypts it.
+func (s *ClientService) scanClientExport(sc rowScanner, extra ...any) (*clientRow, error) {
+	var r clientRow
+	var idEnc, phoneEnc, phone2Enc string
+	dest := append([]any{&r.ID, &r.OrgID, &r.Name, &r.Gender, &r.BirthDate, &idEnc, &phoneEnc, &phone2Enc,
+		&r.ContactStatus, &r.ContactCheckedOn, &r.WorkerID, &r.SiteID, &r.WorkerName, &r.SiteName, &r.Status}, extra...)
+	if err := sc.Scan(dest...); err != nil {
+		return nil, err
+	}
+	if err := s.decryptInto(r.ID, []*string{&r.IDNumber, &r.Phone, &r.Phone2}, idEnc, phoneEnc, phone2Enc); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// decryptInto decrypts src[i] into dst[i].
+func (s *ClientService) decryptInto(id int64, dst []*string, src ...string) error {
+	for i, enc := range src {
+		v, err := s.Cipher.Decrypt(enc)
+		if err != nil {
+			// The message names the client, never the value.
+			return fmt.Errorf("cases: decrypt client %d: %w", id, err)
+		}
+		*dst[i] = v
+	}
+	return nil
+}
 
 // scanClient reads one row of sqlClientSelect and decrypts it.
 func (s *ClientService) scanClient(sc rowScanner, extra ...any) (*clientRow, error) {
@@ -273,16 +314,9 @@ func (s *ClientService) scanClient(sc rowScanner, extra ...any) (*clientRow, err
 	if err := sc.Scan(dest...); err != nil {
 		return nil, err
 	}
-	for _, f := range []struct {
-		dst *string
-		src string
-	}{{&r.IDNumber, idEnc}, {&r.Phone, phoneEnc}, {&r.Phone2, phone2Enc}, {&r.Address, addrEnc}, {&r.GuardianPhone, gPhoneEnc}} {
-		v, err := s.Cipher.Decrypt(f.src)
-		if err != nil {
-			// The message names the client, never the value.
-			return nil, fmt.Errorf("cases: decrypt client %d: %w", r.ID, err)
-		}
-		*f.dst = v
+	if err := s.decryptInto(r.ID, []*string{&r.IDNumber, &r.Phone, &r.Phone2, &r.Address, &r.GuardianPhone},
+		idEnc, phoneEnc, phone2Enc, addrEnc, gPhoneEnc); err != nil {
+		return nil, err
 	}
 	return &r, nil
 }
@@ -447,6 +481,24 @@ func (s *ClientService) List(ctx context.Context, p *authz.Principal, f ClientFi
 // Rows is List read from the database cursor one client at a time, for
 // exports of any size: memory does not grow with the number of clients.
 func (s *ClientService) Rows(ctx context.Context, p *authz.Principal, f ClientFilter, q app.ListQuery) app.Rows[Client] {
+	return s.rows(ctx, p, f, q, false)
+}
+
+// ExportRows is Rows for the client list's export: the same clients in the
+// same order and masked alike, but read with only the columns the export
+// writes (ClientExportFields), so the address, town, community, guardian,
+// note, timestamps and version are left empty and are neither decrypted
+// nor parsed.
+func (s *ClientService) ExportRows(ctx context.Context, p *authz.Principal, f ClientFilter, q app.ListQuery) app.Rows[Client] {
+	return s.rows(ctx, p, f, q, true)
+}
+
+// ClientExportFields names the fields of Client that ExportRows fills in.
+var ClientExportFields = []string{"ID", "Code", "NameMasked", "Gender", "Age", "Minor", "IDNumberMasked",
+	"PhoneMasked", "Phone2Masked", "Categories", "ContactStatus", "ContactStatusLabel", "ContactCheckedOn",
+	"WorkerID", "WorkerName", "SiteID", "SiteName", "Status", "StatusLabel"}
+
+func (s *ClientService) rows(ctx context.Context, p *authz.Principal, f ClientFilter, q app.ListQuery, export bool) app.Rows[Client] {
 	return func(start func(int) error, yield func(Client) error) error {
 		var args app.Args
 		where := []string{"c.org_id = " + args.Add(p.OrgID),
@@ -497,7 +549,11 @@ func (s *ClientService) Rows(ctx context.Context, p *authz.Principal, f ClientFi
 		if q.Sort == "" {
 			q.Sort, q.Desc = "code", true
 		}
-		rows, err := s.DB.R.QueryContext(ctx, sqlClientSelectCats(agg)+w+q.OrderBy(clientSorts, "code", "c.id")+q.LimitOffset(), args...)
+		query, scan := sqlClientSelectCats(agg), s.scanClient
+		if export {
+			query, scan = sqlClientExportSelect(agg), s.scanClientExport
+		}
+		rows, err := s.DB.R.QueryContext(ctx, query+w+q.OrderBy(clientSorts, "code", "c.id")+q.LimitOffset(), args...)
 		if err != nil {
 			return fmt.Errorf("cases: list clients: %w", err)
 		}
@@ -505,7 +561,7 @@ func (s *ClientService) Rows(ctx context.Context, p *authz.Principal, f ClientFi
 		today := app.Today(s.Now())
 		for rows.Next() {
 			var ids sql.NullString
-			r, err := s.scanClient(rows, &ids)
+			r, err := scan(rows, &ids)
 			if err != nil {
 				return err
 			}

@@ -7,9 +7,10 @@
 // injection.
 //
 // Rows are pulled from a RowSource one at a time, so a caller can stream
-// straight from a database cursor: the XLSX writer keeps at most a small
-// in-memory window and spills the rest of the worksheet to a temporary file,
-// and the CSV writer writes each row as it arrives.
+// straight from a database cursor: the XLSX writer compresses the worksheet
+// as the rows arrive and keeps the first 4 MB of the file in memory and the
+// rest in a temporary file until it is sent, and the CSV writer writes each
+// row as it arrives.
 //
 // # Cell values
 //

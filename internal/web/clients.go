@@ -257,7 +257,12 @@ func (s *Server) clientList(w http.ResponseWriter, r *http.Request) {
 	def := clientListDef(ch)
 	q := listQuery(r)
 	pg := s.page(r, "服务对象", Crumb{Label: "服务对象与个案"}, Crumb{Label: "服务对象"})
-	serveListRows(s, w, r, pg, "clients/list", def, q, s.Clients.Rows(r.Context(), p, clientFilterOf(r), q), func(lv ListView) any {
+	rows := s.Clients.Rows(r.Context(), p, clientFilterOf(r), q)
+	if wantsExport(r) {
+		// The export's columns are all among cases.ClientExportFields.
+		rows = s.Clients.ExportRows(r.Context(), p, clientFilterOf(r), q)
+	}
+	serveListRows(s, w, r, pg, "clients/list", def, q, rows, func(lv ListView) any {
 		return clientListData{List: lv, CanWrite: p.Can(cases.PermClientWrite), CanImport: p.Can(cases.PermClientImport)}
 	})
 }
