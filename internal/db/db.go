@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -100,7 +101,7 @@ func Open(ctx context.Context, dsn string, options ...Options) (*DB, error) {
 	// connections, 80 MB) whatever the size of the file; a miss costs a
 	// read from the operating system's cache (docs/PERFORMANCE.md).
 	q.Add("_pragma", "mmap_size(0)")
-	q.Add("_pragma", "cache_size(-16384)")
+	q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", sqliteCacheKB()))
 	q.Set("_time_format", "sqlite")
 	wq := url.Values{}
 	for k, v := range q {
@@ -128,6 +129,19 @@ func Open(ctx context.Context, dsn string, options ...Options) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	return &DB{Dialect: SQLite, W: w, R: r, path: path, dsn: dsn, opts: o}, nil
+}
+
+// sqliteCacheMB is each SQLite connection's page cache unless
+// SHEGONG_SQLITE_CACHE_MB says otherwise (docs/OPERATIONS.md).
+const sqliteCacheMB = 16
+
+// sqliteCacheKB is the page cache of each SQLite connection in KiB: the
+// default, or SHEGONG_SQLITE_CACHE_MB (1 to 1024).
+func sqliteCacheKB() int {
+	if v, err := strconv.Atoi(os.Getenv("SHEGONG_SQLITE_CACHE_MB")); err == nil && v >= 1 && v <= 1024 {
+		return v << 10
+	}
+	return sqliteCacheMB << 10
 }
 
 // openSQLite opens a pool of SQLite connections that keep their prepared
