@@ -124,6 +124,9 @@ func envOr(k, def string) string {
 // GOMEMLIMIT says otherwise.
 const serveMemoryLimit = 96 << 20
 
+// serveGCPercent is the server's GOGC unless the environment sets one.
+const serveGCPercent = 400
+
 func serve(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	cfg := commonFlags(fs)
@@ -147,6 +150,13 @@ func serve(ctx context.Context, args []string) error {
 		// instead of letting it double under a burst of large pages; it
 		// never fails an allocation (docs/PERFORMANCE.md, Memory).
 		debug.SetMemoryLimit(serveMemoryLimit)
+	}
+	if os.Getenv("GOGC") == "" {
+		// Collect when the heap has grown by four times what was live,
+		// not once: a request allocates a few hundred kilobytes and keeps
+		// nothing, so the default collected every few dozen requests. The
+		// soft limit above still bounds the heap (docs/PERFORMANCE.md).
+		debug.SetGCPercent(serveGCPercent)
 	}
 	start := time.Now()
 	sys, err := server.Build(ctx, *cfg)
