@@ -178,3 +178,32 @@ func (pg *Page) NavHTML() template.HTML {
 	}
 	return template.HTML(b.String())
 }
+
+// RemindersHTML renders the home page's reminder items: what the home
+// template gave (homeRemindersTemplate in the tests), written in Go; a
+// worker with a large case load has dozens.
+func (d homeData) RemindersHTML() template.HTML {
+	var b strings.Builder
+	for _, it := range d.Reminders {
+		b.WriteString("<li")
+		if it.Overdue {
+			b.WriteString(` class="overdue"`)
+		}
+		b.WriteString(`><a href="`)
+		escapeURLAttr(&b, it.Href)
+		b.WriteString(`">`)
+		escapeHTML(&b, it.Title)
+		b.WriteString(`</a><div class="sub">`)
+		if it.Overdue {
+			b.WriteString(`<span class="tag tag-red">逾期</span>`)
+		} else {
+			b.WriteString(`<span class="tag tag-orange">`)
+			escapeHTML(&b, it.Kind)
+			b.WriteString("</span>")
+		}
+		b.WriteByte(' ')
+		escapeHTML(&b, it.Detail)
+		b.WriteString("</div></li>")
+	}
+	return template.HTML(b.String())
+}

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"shegong/internal/reminder"
 )
 
 // listRowsTemplate is the template form of ListView.Body: the rows as the
@@ -165,5 +167,19 @@ func TestOptionsAndNavMatchTemplate(t *testing.T) {
 			pg.Nav = append(pg.Nav, g)
 		}
 		sameOutput(t, "navigation", navTemplate, `{{.NavHTML}}`, pg)
+	}
+}
+
+const homeRemindersTemplate = `{{range .Reminders}}<li{{if .Overdue}} class="overdue"{{end}}><a href="{{.Href}}">{{.Title}}</a><div class="sub">{{if .Overdue}}<span class="tag tag-red">逾期</span>{{else}}<span class="tag tag-orange">{{.Kind}}</span>{{end}} {{.Detail}}</div></li>{{end}}`
+
+func TestHomeRemindersMatchTemplate(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 4))
+	for range 2000 {
+		var d homeData
+		for range r.IntN(5) {
+			d.Reminders = append(d.Reminders, reminder.Item{Kind: randomText(r), Title: randomText(r), Detail: randomText(r),
+				Href: randomText(r), Overdue: r.IntN(2) == 0})
+		}
+		sameOutput(t, "home reminders", homeRemindersTemplate, `{{.RemindersHTML}}`, d)
 	}
 }
