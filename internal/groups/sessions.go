@@ -394,8 +394,23 @@ func (in *SessionInput) check(v *app.Validation, today app.Date) {
 // that is not such a member is a field error.
 func (s *Service) writeAttendance(ctx context.Context, tx *sql.Tx, orgID, groupID, sessionID int64, held app.Date,
 	present []int64, v *app.Validation) (int, int, error) {
-	members, err := s.members(ctx, tx, orgID, groupID, false)
+	// The members' ids and leaving dates: who may be marked on the day.
+	rows, err := tx.QueryContext(ctx, `SELECT id, left_on FROM group_members WHERE org_id = $1 AND group_id = $2 ORDER BY id`,
+		orgID, groupID)
 	if err != nil {
+		return 0, 0, fmt.Errorf("groups: members to mark: %w", err)
+	}
+	var members []Member
+	for rows.Next() {
+		var m Member
+		if err := rows.Scan(&m.ID, &m.LeftOn); err != nil {
+			rows.Close()
+			return 0, 0, err
+		}
+		members = append(members, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
 		return 0, 0, err
 	}
 	eligible := map[int64]bool{}
