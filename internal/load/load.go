@@ -78,6 +78,8 @@ type Report struct {
 	StartupMS  float64           `json:"startup_ms" doc:"process start to the first answered /healthz"`
 	RSSPeakMB  float64           `json:"rss_peak_mb" doc:"VmHWM of the server process"`
 	RSSEndMB   float64           `json:"rss_end_mb"`
+	RSSAnonMB  float64           `json:"rss_anon_end_mb" doc:"of it at the end: the process's own memory (RssAnon)"`
+	RSSFileMB  float64           `json:"rss_file_end_mb" doc:"of it at the end: mapped files, the binary included (RssFile)"`
 	Mixed      Stats             `json:"mixed"`
 	Bare       Stats             `json:"bare"`
 	Ratio      float64           `json:"throughput_ratio" doc:"mixed throughput / bare handler throughput"`
@@ -215,7 +217,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	for k, c := range mixed.kinds {
 		rep.Kinds[k] = c.stats()
 	}
-	rep.RSSPeakMB, rep.RSSEndMB = srv.rss()
+	rep.RSSPeakMB, rep.RSSEndMB, rep.RSSAnonMB, rep.RSSFileMB = srv.rss()
 	if err := <-profiled; err != nil {
 		return nil, err
 	}
@@ -613,10 +615,10 @@ func (c *child) kill() {
 }
 
 // rss reads the server's peak and current resident set from /proc.
-func (c *child) rss() (peak, now float64) {
+func (c *child) rss() (peak, now, anon, file float64) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid))
 	if err != nil {
-		return 0, 0
+		return 0, 0, 0, 0
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -631,9 +633,13 @@ func (c *child) rss() (peak, now float64) {
 			peak = kb / 1024
 		case "VmRSS:":
 			now = kb / 1024
+		case "RssAnon:":
+			anon = kb / 1024
+		case "RssFile:":
+			file = kb / 1024
 		}
 	}
-	return peak, now
+	return peak, now, anon, file
 }
 
 // tailWriter keeps the last 8 KiB of the server's log.
@@ -720,7 +726,8 @@ func (r *Report) Check() error {
 // Print writes the report as a table.
 func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "database %s, %d users, %s per phase, rate %s\n", r.Database, r.Users, r.Duration, rateName(r.Rate))
-	fmt.Fprintf(w, "start-up to serving %.0f ms; server RSS peak %.0f MB, at end %.0f MB\n", r.StartupMS, r.RSSPeakMB, r.RSSEndMB)
+	fmt.Fprintf(w, "start-up to serving %.0f ms; server RSS peak %.0f MB, at end %.0f MB (own memory %.0f MB, mapped files %.0f MB)\n",
+		r.StartupMS, r.RSSPeakMB, r.RSSEndMB, r.RSSAnonMB, r.RSSFileMB)
 	fmt.Fprintf(w, "%-20s %9s %7s %9s %8s %8s %8s %8s %8s\n", "", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "bytes")
 	line := func(name string, s Stats) {
 		fmt.Fprintf(w, "%-20s %9d %7d %9.0f %8.1f %8.1f %8.1f %8.1f %8d\n", name, s.Requests, s.Errors, s.Throughput, s.P50, s.P95, s.P99, s.Max, s.MeanBytes)
