@@ -175,6 +175,7 @@ type pageCase struct {
 }
 
 func pageCases(f *Fixture) []pageCase {
+	month := app.Today(f.Now).String()[:7]
 	return []pageCase{
 		{"CaseList", f.Worker, "/cases", "个案"},
 		{"SupervisorHome", f.Supervisor, "/", "工作台"},
@@ -182,6 +183,12 @@ func pageCases(f *Fixture) []pageCase {
 		{"ArchiveCheck", f.Head, fmt.Sprintf("/cases/archive-check?month=%s&site=%d", f.ArchiveMonth, f.ArchiveSite), "档案检查"},
 		{"StatsPageOrgYear", f.Director, "/stats?period=" + f.Year.Code, "服务数据统计"},
 		{"StatsPageSiteQuarter", f.Director, fmt.Sprintf("/stats?period=%s&site_id=%d", f.Quarter.Code, f.QuarterSite), "服务数据统计"},
+		// The mixed load's statistics API call and volunteer service list,
+		// for a worker's and a supervisor's own default scope.
+		{"StatsAPIWorkerMonth", f.Worker, "/api/v1/stats?period=" + month, `"figures"`},
+		{"StatsAPISupervisorMonth", f.Supervisor, "/api/v1/stats?period=" + month, `"figures"`},
+		{"VolunteerServicesWorker", f.Worker, "/volunteer-services", "志愿服务记录"},
+		{"VolunteerServicesSupervisor", f.Supervisor, "/volunteer-services", "志愿服务记录"},
 	}
 }
 
