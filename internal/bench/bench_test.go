@@ -176,7 +176,7 @@ type pageCase struct {
 
 func pageCases(f *Fixture) []pageCase {
 	month := app.Today(f.Now).String()[:7]
-	return []pageCase{
+	cases := []pageCase{
 		{"CaseList", f.Worker, "/cases", "个案"},
 		{"SupervisorHome", f.Supervisor, "/", "工作台"},
 		{"CaseFile", f.CaseReader, fmt.Sprintf("/cases/%d", f.CaseID), "跟进"},
@@ -190,6 +190,16 @@ func pageCases(f *Fixture) []pageCase {
 		{"VolunteerServicesWorker", f.Worker, "/volunteer-services", "志愿服务记录"},
 		{"VolunteerServicesSupervisor", f.Supervisor, "/volunteer-services", "志愿服务记录"},
 	}
+	if f.Recorder != "" {
+		// The heaviest staff scope: the one who records the most volunteer
+		// service, their own figures of last month and its hours' records.
+		last := app.Today(f.Now).MonthStart().AddMonths(-1).String()[:7]
+		q := fmt.Sprintf("?period=%s&staff_id=%d", last, f.RecorderStaff)
+		cases = append(cases,
+			pageCase{"StatsAPIRecorderMonth", f.Recorder, "/api/v1/stats" + q, `"figures"`},
+			pageCase{"StatsDrillRecorderMonth", f.Recorder, "/api/v1/stats/drill" + q + "&figure=volunteer_hours", `"rows"`})
+	}
+	return cases
 }
 
 // BenchmarkStats: Q1 for the organization-year and a service point-quarter,
