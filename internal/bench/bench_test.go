@@ -189,6 +189,7 @@ func pageCases(f *Fixture) []pageCase {
 		{"StatsAPISupervisorMonth", f.Supervisor, "/api/v1/stats?period=" + month, `"figures"`},
 		{"VolunteerServicesWorker", f.Worker, "/volunteer-services", "志愿服务记录"},
 		{"VolunteerServicesSupervisor", f.Supervisor, "/volunteer-services", "志愿服务记录"},
+		{"VolunteerServicesOrg", f.Director, "/volunteer-services", "志愿服务记录"},
 	}
 	if f.Recorder != "" {
 		// The heaviest staff scope: the one who records the most volunteer
