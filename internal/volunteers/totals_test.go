@@ -192,8 +192,11 @@ func TestRecordTotalsMatchRecords(t *testing.T) {
 					t.Fatalf("%s: %v", desc, err)
 				}
 				var listed int64
-				for _, r := range rows {
+				for i, r := range rows {
 					listed += int64(r.Minutes)
+					if i > 0 && (r.Date.After(rows[i-1].Date) || r.Date.Equal(rows[i-1].Date) && r.Start > rows[i-1].Start) {
+						t.Errorf("%s: %s %s listed after %s %s, want newest first", desc, r.Date, r.Start, rows[i-1].Date, rows[i-1].Start)
+					}
 				}
 				if total != want || int64(sum) != wantMin || len(rows) != want || listed != wantMin {
 					t.Errorf("%s: total %d, %d minutes, %d rows listed with %d minutes; the records: %d, %d minutes",
