@@ -175,7 +175,8 @@ type pageCase struct {
 }
 
 func pageCases(f *Fixture) []pageCase {
-	return []pageCase{
+	month := app.Today(f.Now).String()[:7]
+	cases := []pageCase{
 		{"CaseList", f.Worker, "/cases", "个案"},
 		{"SupervisorHome", f.Supervisor, "/", "工作台"},
 		{"SupervisorCaseList", f.Supervisor, "/cases", "个案"},
@@ -184,7 +185,24 @@ func pageCases(f *Fixture) []pageCase {
 		{"ArchiveCheck", f.Head, fmt.Sprintf("/cases/archive-check?month=%s&site=%d", f.ArchiveMonth, f.ArchiveSite), "档案检查"},
 		{"StatsPageOrgYear", f.Director, "/stats?period=" + f.Year.Code, "服务数据统计"},
 		{"StatsPageSiteQuarter", f.Director, fmt.Sprintf("/stats?period=%s&site_id=%d", f.Quarter.Code, f.QuarterSite), "服务数据统计"},
+		// The mixed load's statistics API call and volunteer service list,
+		// for a worker's and a supervisor's own default scope.
+		{"StatsAPIWorkerMonth", f.Worker, "/api/v1/stats?period=" + month, `"figures"`},
+		{"StatsAPISupervisorMonth", f.Supervisor, "/api/v1/stats?period=" + month, `"figures"`},
+		{"VolunteerServicesWorker", f.Worker, "/volunteer-services", "志愿服务记录"},
+		{"VolunteerServicesSupervisor", f.Supervisor, "/volunteer-services", "志愿服务记录"},
+		{"VolunteerServicesOrg", f.Director, "/volunteer-services", "志愿服务记录"},
 	}
+	if f.Recorder != "" {
+		// The heaviest staff scope: the one who records the most volunteer
+		// service, their own figures of last month and its hours' records.
+		last := app.Today(f.Now).MonthStart().AddMonths(-1).String()[:7]
+		q := fmt.Sprintf("?period=%s&staff_id=%d", last, f.RecorderStaff)
+		cases = append(cases,
+			pageCase{"StatsAPIRecorderMonth", f.Recorder, "/api/v1/stats" + q, `"figures"`},
+			pageCase{"StatsDrillRecorderMonth", f.Recorder, "/api/v1/stats/drill" + q + "&figure=volunteer_hours", `"rows"`})
+	}
+	return cases
 }
 
 // BenchmarkStats: Q1 for the organization-year and a service point-quarter,

@@ -68,6 +68,12 @@ type Fixture struct {
 	Quarter      stats.Period // … and a full quarter of its records
 	ArchiveSite  int64        // the centre of the archive check …
 	ArchiveMonth string       // … and its month (YYYY-MM)
+
+	// Recorder recorded the most volunteer service records last month
+	// (the heaviest staff scope of the volunteer statistics); RecorderStaff
+	// is their staff id, "" and 0 when no record was made last month.
+	Recorder      string
+	RecorderStaff int64
 }
 
 // Rows is the number of rows for the export and import benchmarks.
@@ -260,6 +266,16 @@ func (f *Fixture) discover(ctx context.Context) error {
 		ORDER BY (SELECT COUNT(*) FROM activities a WHERE a.org_id = s.org_id AND a.site_id = s.id AND a.held_on >= $2 AND a.held_on <= $3) DESC, s.id LIMIT 1`,
 		org, f.Quarter.From, f.Quarter.To); err != nil {
 		return fmt.Errorf("quarter site: %w", err)
+	}
+	// The member of staff who recorded the most service records last month.
+	lastMonth := today.MonthStart().AddMonths(-1)
+	err = f.Sys.DB.R.QueryRowContext(ctx, `SELECT u.username, st.id FROM volunteer_services r
+		JOIN users u ON u.org_id = r.org_id AND u.id = r.recorder_id AND u.status = 'active'
+		JOIN staff st ON st.org_id = u.org_id AND st.user_id = u.id
+		WHERE r.org_id = $1 AND r.service_date >= $2 AND r.service_date <= $3
+		GROUP BY u.username, st.id ORDER BY COUNT(*) DESC, st.id LIMIT 1`, org, lastMonth, lastMonth.MonthEnd()).Scan(&f.Recorder, &f.RecorderStaff)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("recorder: %w", err)
 	}
 	// The archive check: the head's centre, last month.
 	f.ArchiveSite = f.HeadSiteID

@@ -76,16 +76,32 @@ type measure struct {
 	date  string // the row's date, the one the period applies to
 	value string // what one row adds to the figure
 	sum   bool   // value is not always 1: rows adding nothing are left out
+	// sessions: the rows are group sessions s of groups g (a narrower
+	// scope finds its groups first, see where).
+	sessions bool
 	// The record columns: id, the group of a session (0 otherwise), title and detail.
 	id, group, title, detail string
 }
 
 func (m measure) where(f CountFilter, from, to app.Date, args *app.Args) string {
 	w := f.where(m.t, m.staff, args) + " AND " + period(m.date, from, to, args)
+	if m.narrowed(f) {
+		// The same groups again, as a list the sessions are looked up by
+		// (group, date): without it SQLite read every session of the
+		// organization in the period and then its group, 0.1-0.3 s for a
+		// worker's month on agency-large.
+		w += " AND s.group_id IN (SELECT g2.id FROM groups g2 WHERE " + f.where("g2", m.staff, args) + ")"
+	}
 	if m.sum {
 		w += " AND " + m.value + " > 0"
 	}
 	return w
+}
+
+// narrowed reports whether f selects sessions of some of the
+// organization's groups only (a service point's, a project's, a worker's).
+func (m measure) narrowed(f CountFilter) bool {
+	return m.sessions && (f.SiteID != 0 || f.ProjectID != 0 || f.StaffID != 0)
 }
 
 func (m measure) count(ctx context.Context, q db.Querier, f CountFilter, from, to app.Date) (int, error) {
@@ -129,9 +145,16 @@ func (m measure) records(ctx context.Context, q db.Querier, f CountFilter, from,
 	if err != nil {
 		return nil, 0, err
 	}
+	sorts := m.recordSorts()
+	if m.narrowed(f) {
+		// The same order by an expression no index gives: SQLite then looks
+		// the scope's sessions up by group (see where) and sorts them,
+		// rather than walking the organization's sessions in date order.
+		sorts["date"] = "COALESCE(" + m.date + ", " + m.date + ")"
+	}
 	query := `SELECT ` + m.id + `, ` + m.group + `, ` + m.date + `, ` + m.title + `, ` + m.detail + `, si.id, si.name, st.name, ` +
 		`CAST(` + m.value + ` AS BIGINT) FROM ` + m.from + joins + ` WHERE ` + where +
-		lq.OrderBy(m.recordSorts(), "date", m.id) + lq.LimitOffset()
+		lq.OrderBy(sorts, "date", m.id) + lq.LimitOffset()
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("groups: %s records: %w", m.what, err)
@@ -162,9 +185,9 @@ const (
 var (
 	measureGroupsOpened = measure{what: "groups opened", from: "groups g", t: "g", staff: "leader_id",
 		date: sqlFirstSession, value: "1", id: "g.id", group: "0", title: "g.name", detail: "''"}
-	measureGroupSessions = measure{what: "group sessions", from: sqlSessionsOfG, t: "g", staff: "leader_id",
+	measureGroupSessions = measure{what: "group sessions", from: sqlSessionsOfG, t: "g", staff: "leader_id", sessions: true,
 		date: "s.held_on", value: "1", id: "s.id", group: "g.id", title: "g.name", detail: "s.topic"}
-	measureGroupPersonTimes = measure{what: "group person-times", from: sqlSessionsOfG, t: "g", staff: "leader_id",
+	measureGroupPersonTimes = measure{what: "group person-times", from: sqlSessionsOfG, t: "g", staff: "leader_id", sessions: true,
 		date: "s.held_on", value: sqlSessionPresent, sum: true, id: "s.id", group: "g.id", title: "g.name", detail: "s.topic"}
 	measureActivities = measure{what: "activities", from: "activities a", t: "a", staff: "lead_id",
 		date: "a.held_on", value: "1", id: "a.id", group: "0", title: "a.title", detail: "a.place"}

@@ -175,6 +175,25 @@ func yearFigures(t *testing.T, y *statstest.Year, svc *stats.Service) {
 	if err != nil || page.Total != 9 || len(page.Rows) != 4 || page.Rows[0].Date.String() != "2026-05-06" {
 		t.Fatalf("page 2 of sessions: %v %+v", err, page)
 	}
+	// The same paging and order for a service point's and a worker's
+	// sessions (looked up by their groups).
+	for _, scope := range []string{"siteA", "wang", "project"} {
+		for _, key := range []string{"group_sessions", "group_person_times"} {
+			full, err := svc.Drill(ctx, y.Director.P, query(t, y.Scopes[scope]), key, app.ListQuery{Page: 1, Size: 0, Sort: "date", Desc: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 1; i < len(full.Rows); i++ {
+				if full.Rows[i].Date.After(full.Rows[i-1].Date) {
+					t.Errorf("%s %s: %s after %s, want newest first", scope, key, full.Rows[i].Date, full.Rows[i-1].Date)
+				}
+			}
+			page, err := svc.Drill(ctx, y.Director.P, query(t, y.Scopes[scope]), key, app.ListQuery{Page: 2, Size: 1, Sort: "date", Desc: true})
+			if err != nil || len(full.Rows) < 2 || len(page.Rows) != 1 || page.Total != full.Total || page.Rows[0].ID != full.Rows[1].ID {
+				t.Errorf("%s %s: page 2 of 1 %+v, all %+v (%v)", scope, key, page, full, err)
+			}
+		}
+	}
 	if _, err := svc.Drill(ctx, y.Director.P, query(t, y.Scopes["year"]), "unknown", all); app.ErrorCode(err) != app.EInvalid {
 		t.Errorf("unknown figure: %v", err)
 	}

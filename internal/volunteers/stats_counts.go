@@ -28,15 +28,23 @@ type CountFilter struct {
 // [from, to]; a zero date leaves that end open.
 func (f CountFilter) where(from, to app.Date) (string, app.Args) {
 	var args app.Args
-	w := "r.org_id = " + args.Add(f.OrgID)
+	org := args.Add(f.OrgID)
+	w := "r.org_id = " + org
 	if f.SiteID != 0 {
 		w += " AND r.site_id = " + args.Add(f.SiteID)
 	}
+	// The subqueries name the organization by its value, not by r.org_id:
+	// correlated, they were read again for every record. A worker's
+	// records are found by the one account linked to them (staff.user_id
+	// is unique, staff.id the key), compared with "=": with "IN" SQLite
+	// preferred walking all of the organization's records in volunteer
+	// order to save the DISTINCT's sort (volunteer_services_recorder,
+	// migration 00021, serves the "=").
 	if f.ProjectID != 0 {
-		w += " AND r.activity_id IN (SELECT a.id FROM activities a WHERE a.org_id = r.org_id AND a.project_id = " + args.Add(f.ProjectID) + ")"
+		w += " AND r.activity_id IN (SELECT a.id FROM activities a WHERE a.org_id = " + org + " AND a.project_id = " + args.Add(f.ProjectID) + ")"
 	}
 	if f.StaffID != 0 {
-		w += " AND r.recorder_id IN (SELECT st.user_id FROM staff st WHERE st.org_id = r.org_id AND st.id = " + args.Add(f.StaffID) + ")"
+		w += " AND r.recorder_id = (SELECT st.user_id FROM staff st WHERE st.org_id = " + org + " AND st.id = " + args.Add(f.StaffID) + ")"
 	}
 	if !from.IsZero() {
 		w += " AND r.service_date >= " + args.Add(from)
