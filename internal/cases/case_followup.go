@@ -10,6 +10,7 @@ import (
 	"shegong/internal/app"
 	"shegong/internal/authz"
 	"shegong/internal/db"
+	"shegong/internal/tally"
 )
 
 // Follow-up kinds: during the intervention, and after closure.
@@ -183,7 +184,26 @@ func (s *CaseService) insertFollowup(ctx context.Context, tx *sql.Tx, p *authz.P
 		in.Content, in.NextStep, worker, p.UserID, now.UTC()).Scan(&id); err != nil {
 		return 0, fmt.Errorf("cases: insert follow-up: %w", err)
 	}
+	if kind == FollowupService {
+		if err := s.recountFollowups(ctx, tx, c.orgID, c.ID); err != nil {
+			return 0, err
+		}
+	}
 	return id, nil
+}
+
+// recountFollowups recounts the follow-up figures kept on cases from their
+// records (tally.CaseFollowupsSQL). Every write that adds, changes, moves
+// or removes a service follow-up calls it for the cases concerned, in the
+// same transaction.
+func (s *CaseService) recountFollowups(ctx context.Context, tx *sql.Tx, orgID int64, caseIDs ...int64) error {
+	q := tally.CaseFollowupsSQL(s.DB.Dialect, "org_id = $1 AND id = $2")
+	for _, id := range caseIDs {
+		if _, err := tx.ExecContext(ctx, q, orgID, id); err != nil {
+			return fmt.Errorf("cases: recount follow-ups: %w", err)
+		}
+	}
+	return nil
 }
 
 // AddPostClosure records a written follow-up after closure (C6). When every

@@ -64,15 +64,21 @@ var caseSorts = map[string]string{
 	"last":      "last_on",
 }
 
+// monthCountSQL is a case's service follow-ups in the month that begins
+// on the placeholder monthStart (the current month), read from the
+// figures kept on the case: its last follow-up's month count when that
+// follow-up is in the month, else none (no follow-up is dated ahead of
+// today).
+func monthCountSQL(monthStart string) string {
+	return `(CASE WHEN c.last_followup_on >= ` + monthStart + ` THEN c.last_followup_month_count ELSE 0 END)`
+}
+
 // behindSQL is the condition of an open case short of follow-ups, given
-// the placeholders of the month start, month end, the minimum, whether the
-// month's end is near, and the idle cut-off day.
-func behindSQL(monthStart, monthEnd, min, near, idleBefore string) string {
-	count := `(SELECT COUNT(*) FROM case_followups f WHERE f.org_id = c.org_id AND f.case_id = c.id
-		AND f.kind = 'service' AND f.held_on >= ` + monthStart + ` AND f.held_on <= ` + monthEnd + `)`
-	last := `COALESCE((SELECT MAX(f.held_on) FROM case_followups f WHERE f.org_id = c.org_id AND f.case_id = c.id
-		AND f.kind = 'service'), c.opened_on)`
-	return `(c.state = 'open' AND ((` + near + ` = 1 AND ` + count + ` < ` + min + `) OR ` + last + ` <= ` + idleBefore + `))`
+// the placeholders of the month start, the minimum, whether the month's end
+// is near, and the idle cut-off day. It reads the case row alone.
+func behindSQL(monthStart, min, near, idleBefore string) string {
+	return `(c.state = 'open' AND ((` + near + ` = 1 AND ` + monthCountSQL(monthStart) + ` < ` + min +
+		`) OR COALESCE(c.last_followup_on, c.opened_on) <= ` + idleBefore + `))`
 }
 
 // rules is what the follow-up rule needs to know about today.
@@ -159,7 +165,7 @@ func (s *CaseService) rows(ctx context.Context, p *authz.Principal, f CaseFilter
 			where = append(where, "c.intake_date <= "+args.Add(f.To))
 		}
 		if f.Behind {
-			where = append(where, behindSQL(args.Add(r.monthStart), args.Add(r.monthEnd), args.Add(st.FollowupsPerMonth),
+			where = append(where, behindSQL(args.Add(r.monthStart), args.Add(st.FollowupsPerMonth),
 				args.Add(boolInt(r.near)), args.Add(r.idleBefore)))
 		}
 		if q.Q != "" {
@@ -194,17 +200,14 @@ func (s *CaseService) rows(ctx context.Context, p *authz.Principal, f CaseFilter
 		order = q.OrderBy(caseSorts, "intake", "c.id")
 	}
 	var args app.Args
-	ms, me := args.Add(r.monthStart), args.Add(r.monthEnd)
 	list := `SELECT c.id, c.number, c.client_id, cl.name, c.site_id, si.name, c.worker_id, st.name, c.state, c.risk_level,
-		c.intake_date, c.opened_on, c.closed_on,
-		(SELECT COUNT(*) FROM case_followups f WHERE f.org_id = c.org_id AND f.case_id = c.id AND f.kind = 'service'
-			AND f.held_on >= ` + ms + ` AND f.held_on <= ` + me + `) AS month_n,
-		(SELECT MAX(f.held_on) FROM case_followups f WHERE f.org_id = c.org_id AND f.case_id = c.id AND f.kind = 'service') AS last_on`
+		c.intake_date, c.opened_on, c.closed_on, ` + monthCountSQL(args.Add(r.monthStart)) + ` AS month_n,
+		c.last_followup_on AS last_on`
 	if q.Sort == "followups" || q.Sort == "last" || q.Size <= 0 {
 		list += build(&args, true) + order + q.LimitOffset()
 	} else {
-		// The page's cases first, then the follow-up figures of those
-		// alone: computed in the sorted query they would be read for every
+		// The page's cases first, then their clients, service points and
+		// workers: read in the sorted query they would be read for every
 		// case in scope before the sort keeps a page of them.
 		org := args.Add(p.OrgID)
 		list += ` FROM cases c

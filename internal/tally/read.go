@@ -82,16 +82,42 @@ func Volunteers(ctx context.Context, q db.Querier, orgID, siteID int64, kind str
 	return out, rows.Err()
 }
 
-// Rebuild recounts an organization's counters from its records, for loads
-// that bypass the services (the generator) or a repair. Run it in one
+// Rebuild recounts an organization's counters, and the follow-up figures
+// kept on its cases (CaseFollowupsSQL), from its records, for loads that
+// bypass the services (the generator) or a repair. Run it in one
 // transaction.
 func Rebuild(ctx context.Context, q db.Querier, dialect db.Dialect, orgID int64) error {
-	for _, st := range RebuildStatements(dialect, false) {
+	for _, st := range append(RebuildStatements(dialect, false), CaseFollowupsSQL(dialect, "org_id = $1")) {
 		if _, err := q.ExecContext(ctx, st, orgID); err != nil {
 			return fmt.Errorf("tally: rebuild: %w\n%s", err, st)
 		}
 	}
 	return nil
+}
+
+// CaseFollowupsSQL recounts, from the records, the follow-up figures kept
+// on each case matching where (a condition on the unaliased cases table):
+// last_followup_on, the date of its last service follow-up (NULL when it
+// has none), and last_followup_month_count, the number of its service
+// follow-ups in that date's month. Keyed by the last follow-up's month, the
+// count does not depend on the clock: a follow-up is never dated ahead of
+// the day it is recorded, so the case's follow-ups this month are the count
+// when the last one is in this month, else none. The services run it for
+// one case in the transaction that adds a follow-up; Rebuild and migration
+// 00020 run it for an organization and for all.
+func CaseFollowupsSQL(dialect db.Dialect, where string) string {
+	month := "substr(MAX(g.held_on), 1, 7) || '-01'"
+	if dialect == db.Postgres {
+		month = "CAST(date_trunc('month', MAX(g.held_on)) AS DATE)"
+	}
+	return `UPDATE cases SET
+    last_followup_on = (SELECT MAX(f.held_on) FROM case_followups f
+        WHERE f.org_id = cases.org_id AND f.case_id = cases.id AND f.kind = 'service'),
+    last_followup_month_count = (SELECT COUNT(*) FROM case_followups f
+        WHERE f.org_id = cases.org_id AND f.case_id = cases.id AND f.kind = 'service'
+        AND f.held_on >= (SELECT ` + month + ` FROM case_followups g
+            WHERE g.org_id = cases.org_id AND g.case_id = cases.id AND g.kind = 'service'))
+WHERE ` + where
 }
 
 // RebuildStatements are the statements of Rebuild, each taking the
