@@ -25,23 +25,27 @@ type openCase struct {
 	Last       app.Date // last follow-up, or the opening when there is none
 }
 
-// sqlOpenCasesOf is the open cases of some workers with the follow-up
-// figures kept on them ($2 is the month's start, see monthCountSQL); the
-// first %s is the client's name, or an empty string when not wanted (then
-// the clients are not read).
+// sqlOpenCasesOf is the open cases of some workers that fall behind on
+// follow-ups (the last %s, behindSQL), with the follow-up figures kept on
+// them ($2 is the month's start, see monthCountSQL); the first %s is the
+// client's name, or an empty string when not wanted (then the clients are
+// not read). Without the client's name it reads the index cases_worker
+// alone.
 const sqlOpenCasesOf = `SELECT c.id, c.number, %s, c.worker_id, st.name, c.opened_on,
 
 	CASE WHEN c.last_followup_on >= $2 THEN c.last_followup_month_count ELSE 0 END, c.last_followup_on
 	FROM cases c%s
 	JOIN staff st ON st.org_id = c.org_id AND st.id = c.worker_id
-	WHERE c.org_id = $1 AND c.state = 'open' AND c.worker_id IN (%s)
+	WHERE c.org_id = $1 AND c.state = 'open' AND c.worker_id IN (%s) AND %s
 	ORDER BY st.name, c.worker_id, c.number`
 
-// openCasesFunc reads the open cases of some workers (openCasesOf).
+// openCasesFunc reads the open cases of some workers that may fall behind
+// (openCasesOf).
 type openCasesFunc func(ctx context.Context, q db.Querier, orgID int64, workers []int64, r rules, names bool) ([]openCase, error)
 
-// openCasesOf lists the open cases of the given workers, with the clients'
-// masked names when names is set.
+// openCasesOf lists the open cases of the given workers that fall behind
+// on follow-ups (rules.behind), with the clients' masked names when names
+// is set.
 func openCasesOf(ctx context.Context, q db.Querier, orgID int64, workers []int64, r rules, names bool) ([]openCase, error) {
 	if len(workers) == 0 {
 		return nil, nil
@@ -51,7 +55,9 @@ func openCasesOf(ctx context.Context, q db.Querier, orgID int64, workers []int64
 		name, join = "cl.name", `
 	JOIN clients cl ON cl.org_id = c.org_id AND cl.id = c.client_id`
 	}
-	rows, err := q.QueryContext(ctx, fmt.Sprintf(sqlOpenCasesOf, name, join, joinIDList(workers)), orgID, r.monthStart)
+	behind := behindSQL("$2", "$3", "$4", "$5")
+	rows, err := q.QueryContext(ctx, fmt.Sprintf(sqlOpenCasesOf, name, join, joinIDList(workers), behind), orgID, r.monthStart,
+		r.FollowupsPerMonth, boolInt(r.near), r.idleBefore)
 	if err != nil {
 		return nil, fmt.Errorf("cases: open cases: %w", err)
 	}
@@ -130,7 +136,9 @@ func (fr FollowupRule) Items(ctx context.Context, q db.Querier, p *authz.Princip
 // SuperviseeRule shows a supervisor, for each supervisee, how many of their
 // open cases fall behind on follow-ups (C4).
 type SuperviseeRule struct {
-	openCases openCasesFunc // as FollowupRule's
+	// byWorker counts the cases (behindByWorker when nil): a test gives
+	// the count from the follow-up records to compare with.
+	byWorker behindByWorkerFunc
 }
 
 func (SuperviseeRule) Name() string  { return "case_supervisee_behind" }
@@ -145,54 +153,106 @@ func (sr SuperviseeRule) Items(ctx context.Context, q db.Querier, p *authz.Princ
 		return nil, err
 	}
 	r := rulesOn(st, today)
-	read := openCasesOf
-	if sr.openCases != nil {
-		read = sr.openCases
+	read := behindByWorker
+	if sr.byWorker != nil {
+		read = sr.byWorker
 	}
-	cases, err := read(ctx, q, p.OrgID, p.Supervisees, r, false)
+	tallies, err := read(ctx, q, p.OrgID, p.Supervisees, r)
 	if err != nil {
 		return nil, err
 	}
-	type tally struct {
-		name    string
-		behind  int
-		idle    int
-		numbers []string
-	}
-	var order []int64
-	by := map[int64]*tally{}
-	for _, c := range cases {
-		if !r.behind(StateOpen, c.MonthN, c.Last) {
-			continue
-		}
-		t, ok := by[c.WorkerID]
-		if !ok {
-			t = &tally{name: c.WorkerName}
-			by[c.WorkerID] = t
-			order = append(order, c.WorkerID)
-		}
-		t.behind++
-		if !c.Last.After(r.idleBefore) {
-			t.idle++
-		}
-		if len(t.numbers) < 3 {
-			t.numbers = append(t.numbers, c.Number)
-		}
-	}
 	var out []reminder.Item
-	for _, w := range order {
-		t := by[w]
-		detail := "个案 " + strings.Join(t.numbers, "、")
-		if t.behind > len(t.numbers) {
+	for _, t := range tallies {
+		detail := "个案 " + strings.Join(t.Numbers, "、")
+		if t.Behind > len(t.Numbers) {
 			detail += " 等"
 		}
-		if t.idle > 0 {
-			detail += fmt.Sprintf("；其中 %d 个已 %d 天以上未跟进", t.idle, st.IdleDays)
+		if t.Idle > 0 {
+			detail += fmt.Sprintf("；其中 %d 个已 %d 天以上未跟进", t.Idle, st.IdleDays)
 		}
-		out = append(out, reminder.Item{Title: fmt.Sprintf("%s：%d 个个案跟进不足", t.name, t.behind), Detail: detail,
-			Href: fmt.Sprintf("/cases?worker=%d&behind=1", w), Due: r.monthEnd, Overdue: t.idle > 0})
+		out = append(out, reminder.Item{Title: fmt.Sprintf("%s：%d 个个案跟进不足", t.WorkerName, t.Behind), Detail: detail,
+			Href: fmt.Sprintf("/cases?worker=%d&behind=1", t.WorkerID), Due: r.monthEnd, Overdue: t.Idle > 0})
 	}
 	return out, nil
+}
+
+// workerBehind is how many of a worker's open cases fall behind on
+// follow-ups, how many of those have none for the idle days, and the
+// first three of their numbers.
+type workerBehind struct {
+	WorkerID     int64
+	WorkerName   string
+	Behind, Idle int
+	Numbers      []string
+}
+
+// behindByWorkerFunc counts the cases falling behind per worker, in the
+// order of the workers' names (behindByWorker).
+type behindByWorkerFunc func(ctx context.Context, q db.Querier, orgID int64, workers []int64, r rules) ([]workerBehind, error)
+
+// sqlBehindByWorker counts, per worker, the open cases falling behind ($2
+// to $5 are behindSQL's) and those idle ($5 is the idle cut-off day), in
+// the order of the workers' names; sqlFirstBehind is the first three
+// numbers of one worker's (one such SELECT a worker, joined by UNION ALL).
+// Both read the index cases_worker alone, whose order by number lets each
+// worker's numbers stop at the third.
+const (
+	sqlBehindByWorker = `SELECT c.worker_id, st.name, COUNT(*),
+		SUM(CASE WHEN COALESCE(c.last_followup_on, c.opened_on) <= $5 THEN 1 ELSE 0 END)
+		FROM cases c
+		JOIN staff st ON st.org_id = c.org_id AND st.id = c.worker_id
+		WHERE c.org_id = $1 AND c.state = 'open' AND c.worker_id IN (%s) AND %s
+		GROUP BY c.worker_id, st.name
+		ORDER BY st.name, c.worker_id`
+	sqlFirstBehind = `SELECT * FROM (SELECT c.worker_id, c.number FROM cases c
+		WHERE c.org_id = $1 AND c.state = 'open' AND c.worker_id = %d AND %s
+		ORDER BY c.number LIMIT 3) w%d`
+)
+
+func behindByWorker(ctx context.Context, q db.Querier, orgID int64, workers []int64, r rules) ([]workerBehind, error) {
+	if len(workers) == 0 {
+		return nil, nil
+	}
+	behind := behindSQL("$2", "$3", "$4", "$5")
+	args := []any{orgID, r.monthStart, r.FollowupsPerMonth, boolInt(r.near), r.idleBefore}
+	rows, err := q.QueryContext(ctx, fmt.Sprintf(sqlBehindByWorker, joinIDList(workers), behind), args...)
+	if err != nil {
+		return nil, fmt.Errorf("cases: cases behind by worker: %w", err)
+	}
+	var out []workerBehind
+	for rows.Next() {
+		var w workerBehind
+		if err := rows.Scan(&w.WorkerID, &w.WorkerName, &w.Behind, &w.Idle); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, err
+	}
+	first := make([]string, len(out))
+	index := make(map[int64]int, len(out))
+	for i, w := range out {
+		first[i] = fmt.Sprintf(sqlFirstBehind, w.WorkerID, behind, i)
+		index[w.WorkerID] = i
+	}
+	rows, err = q.QueryContext(ctx, strings.Join(first, "\n\tUNION ALL "), args...)
+	if err != nil {
+		return nil, fmt.Errorf("cases: first cases behind: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var worker int64
+		var number string
+		if err := rows.Scan(&worker, &number); err != nil {
+			return nil, err
+		}
+		w := &out[index[worker]]
+		w.Numbers = append(w.Numbers, number)
+	}
+	return out, rows.Err()
 }
 
 // PostClosureRule reminds a worker of each closed case whose current

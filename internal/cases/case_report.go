@@ -512,17 +512,22 @@ func (s *CaseService) Figures(ctx context.Context, p *authz.Principal) (*KeyFigu
 		return nil, err
 	}
 	r := rulesOn(st, s.today())
+	// The cases of the scope alone, through the indexes on cases that hold
+	// the kept follow-up figures, and no follow-up record: the open ones
+	// (cases_worker) give the open cases and those falling behind; those
+	// whose last follow-up is in this month (cases_worker_followup) give
+	// the month's follow-ups.
 	var args app.Args
-	ms := args.Add(r.monthStart)
-	behind := behindSQL(ms, args.Add(st.FollowupsPerMonth), args.Add(boolInt(r.near)), args.Add(r.idleBefore))
-	scope := p.Scope(PermCaseRead).SQL(authz.Cols{Org: "c.org_id", Owner: "c.worker_id", Site: "c.site_id"}, args.Add)
-	// The cases of the scope alone, through the index on cases that holds
-	// the kept follow-up figures (cases_worker): no follow-up record is read.
-	q := `SELECT
-		COALESCE(SUM(CASE WHEN c.state = 'open' THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(` + monthCountSQL(ms) + `), 0),
-		COALESCE(SUM(CASE WHEN ` + behind + ` THEN 1 ELSE 0 END), 0)
-		FROM cases c WHERE ` + scope
+	cols := authz.Cols{Org: "c.org_id", Owner: "c.worker_id", Site: "c.site_id"}
+	behind := behindSQL(args.Add(r.monthStart), args.Add(st.FollowupsPerMonth), args.Add(boolInt(r.near)), args.Add(r.idleBefore))
+	scopeOpen := p.Scope(PermCaseRead).SQL(cols, args.Add)
+	scopeMonth := p.Scope(PermCaseRead).SQL(cols, args.Add)
+	q := `SELECT COALESCE(SUM(o), 0), COALESCE(SUM(m), 0), COALESCE(SUM(b), 0) FROM (
+		SELECT COUNT(*) AS o, 0 AS m, SUM(CASE WHEN ` + behind + ` THEN 1 ELSE 0 END) AS b
+			FROM cases c WHERE ` + scopeOpen + ` AND c.state = 'open'
+		UNION ALL
+		SELECT 0, SUM(c.last_followup_month_count), 0
+			FROM cases c WHERE ` + scopeMonth + ` AND c.last_followup_on >= ` + args.Add(r.monthStart) + `) x`
 	var k KeyFigures
 	var open, fus, beh sql.NullInt64
 	if err := s.DB.R.QueryRowContext(ctx, q, args...).Scan(&open, &fus, &beh); err != nil {

@@ -24,7 +24,37 @@ func (s *CaseService) RecountFollowups(ctx context.Context, orgID int64, caseIDs
 // RecordsFollowupRule and RecordsSuperviseeRule are the rules reading the
 // follow-up records.
 func RecordsFollowupRule() FollowupRule     { return FollowupRule{openCases: recordsOpenCasesOf} }
-func RecordsSuperviseeRule() SuperviseeRule { return SuperviseeRule{openCases: recordsOpenCasesOf} }
+func RecordsSuperviseeRule() SuperviseeRule { return SuperviseeRule{byWorker: recordsBehindByWorker} }
+
+// recordsBehindByWorker tallies the open cases read by recordsOpenCasesOf.
+func recordsBehindByWorker(ctx context.Context, q db.Querier, orgID int64, workers []int64, r rules) ([]workerBehind, error) {
+	cases, err := recordsOpenCasesOf(ctx, q, orgID, workers, r, false)
+	if err != nil {
+		return nil, err
+	}
+	var out []workerBehind
+	by := map[int64]int{}
+	for _, c := range cases {
+		if !r.behind(StateOpen, c.MonthN, c.Last) {
+			continue
+		}
+		i, ok := by[c.WorkerID]
+		if !ok {
+			i = len(out)
+			by[c.WorkerID] = i
+			out = append(out, workerBehind{WorkerID: c.WorkerID, WorkerName: c.WorkerName})
+		}
+		t := &out[i]
+		t.Behind++
+		if !c.Last.After(r.idleBefore) {
+			t.Idle++
+		}
+		if len(t.Numbers) < 3 {
+			t.Numbers = append(t.Numbers, c.Number)
+		}
+	}
+	return out, nil
+}
 
 const sqlRecordsOpenCasesOf = `SELECT c.id, c.number, %s, c.worker_id, st.name, c.opened_on,
 	(SELECT COUNT(*) FROM case_followups f WHERE f.org_id = c.org_id AND f.case_id = c.id AND f.kind = 'service'

@@ -25,9 +25,11 @@ UPDATE cases SET
 WHERE 1 = 1;
 
 DROP INDEX cases_worker;
-CREATE INDEX cases_worker ON cases (org_id, worker_id, state, last_followup_on, last_followup_month_count, opened_on);
+CREATE INDEX cases_worker ON cases (org_id, worker_id, state, number, last_followup_on, last_followup_month_count, opened_on);
+CREATE INDEX cases_worker_followup ON cases (org_id, worker_id, last_followup_on, last_followup_month_count);
 
 -- +goose Down
+DROP INDEX cases_worker_followup;
 DROP INDEX cases_worker;
 CREATE INDEX cases_worker ON cases (org_id, worker_id, state);
 ALTER TABLE cases DROP COLUMN last_followup_month_count;
