@@ -29,7 +29,7 @@ type openCase struct {
 // follow-ups (the last %s, behindSQL), with the follow-up figures kept on
 // them ($2 is the month's start, see monthCountSQL); the first %s is the
 // client's name, or an empty string when not wanted (then the clients are
-// not read). Without the client's name it reads the index cases_worker
+// not read). Without the client's name it reads the index cases_worker_behind
 // alone.
 const sqlOpenCasesOf = `SELECT c.id, c.number, %s, c.worker_id, st.name, c.opened_on,
 
@@ -194,7 +194,7 @@ type behindByWorkerFunc func(ctx context.Context, q db.Querier, orgID int64, wor
 // to $5 are behindSQL's) and those idle ($5 is the idle cut-off day), in
 // the order of the workers' names; sqlFirstBehind is the first three
 // numbers of one worker's (one such SELECT a worker, joined by UNION ALL).
-// Both read the index cases_worker alone, whose order by number lets each
+// Both read the index cases_worker_behind alone, whose order by number lets each
 // worker's numbers stop at the third.
 const (
 	sqlBehindByWorker = `SELECT c.worker_id, st.name, COUNT(*),

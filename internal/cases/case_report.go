@@ -514,7 +514,7 @@ func (s *CaseService) Figures(ctx context.Context, p *authz.Principal) (*KeyFigu
 	r := rulesOn(st, s.today())
 	// The cases of the scope alone, through the indexes on cases that hold
 	// the kept follow-up figures, and no follow-up record: the open ones
-	// (cases_worker) give the open cases and those falling behind; those
+	// (cases_worker_behind) give the open cases and those falling behind; those
 	// whose last follow-up is in this month (cases_worker_followup) give
 	// the month's follow-ups.
 	var args app.Args
