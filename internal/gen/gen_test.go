@@ -41,6 +41,62 @@ func count(t *testing.T, d *db.DB, q string, args ...any) int {
 	return n
 }
 
+// keptFollowupsWrong counts the cases whose kept last service follow-up
+// date or that month's count differ from their records, and the cases
+// that keep a date.
+func keptFollowupsWrong(t *testing.T, d *db.DB) (wrong, kept int) {
+	t.Helper()
+	ctx := context.Background()
+	type facts struct {
+		last app.Date
+		n    int
+	}
+	recs := map[int64][]app.Date{}
+	rows, err := d.R.QueryContext(ctx, `SELECT case_id, held_on FROM case_followups WHERE kind = 'service'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		var on app.Date
+		if err := rows.Scan(&id, &on); err != nil {
+			t.Fatal(err)
+		}
+		recs[id] = append(recs[id], on)
+	}
+	rows.Close()
+	rows, err = d.R.QueryContext(ctx, `SELECT id, last_followup_on, last_followup_month_count FROM cases`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var got facts
+		if err := rows.Scan(&id, &got.last, &got.n); err != nil {
+			t.Fatal(err)
+		}
+		var want facts
+		for _, on := range recs[id] {
+			if on.After(want.last) {
+				want.last = on
+			}
+		}
+		for _, on := range recs[id] {
+			if on.MonthStart() == want.last.MonthStart() {
+				want.n++
+			}
+		}
+		if got != want {
+			wrong++
+		}
+		if !got.last.IsZero() {
+			kept++
+		}
+	}
+	return wrong, kept
+}
+
 func TestSmall(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
@@ -100,6 +156,10 @@ func TestSmall(t *testing.T) {
 		if n := count(t, d, `SELECT COUNT(*) FROM cases WHERE intake_date > $1 OR opened_on < intake_date OR closed_on < opened_on
 			OR archived_on < closed_on OR intake_date < $2`, today, today.AddDays(-365*p.Years)); n != 0 {
 			t.Errorf("%d cases with days out of order or outside the years", n)
+		}
+		// The follow-up figures kept on cases equal a recount.
+		if wrong, kept := keptFollowupsWrong(t, d); wrong != 0 || kept == 0 {
+			t.Errorf("%d cases keep follow-up figures other than the records give (%d keep a date)", wrong, kept)
 		}
 		if n := count(t, d, `SELECT COUNT(*) FROM case_followups WHERE case_id = $1`, rep.Case200); n != 200 {
 			t.Errorf("case %d has %d follow-ups, want 200", rep.Case200, n)
