@@ -195,10 +195,22 @@ func (s *CaseService) insertFollowup(ctx context.Context, tx *sql.Tx, p *authz.P
 // recountFollowups recounts the follow-up figures kept on cases from their
 // records (tally.CaseFollowupsSQL). Every write that adds, changes, moves
 // or removes a service follow-up calls it for the cases concerned, in the
-// same transaction.
+// same transaction, after the change.
+//
+// On PostgreSQL it first takes the case's row lock in a statement of its
+// own: the recount's snapshot is then taken once a concurrent write of the
+// same case's follow-ups has committed, and counts that write's records
+// (an UPDATE waiting for the lock would keep the snapshot it started with
+// and miss them). SQLite writes one transaction at a time.
 func (s *CaseService) recountFollowups(ctx context.Context, tx *sql.Tx, orgID int64, caseIDs ...int64) error {
 	q := tally.CaseFollowupsSQL(s.DB.Dialect, "org_id = $1 AND id = $2")
 	for _, id := range caseIDs {
+		if s.DB.Dialect == db.Postgres {
+			if _, err := tx.ExecContext(ctx, `UPDATE cases SET last_followup_on = last_followup_on WHERE org_id = $1 AND id = $2`,
+				orgID, id); err != nil {
+				return fmt.Errorf("cases: lock case: %w", err)
+			}
+		}
 		if _, err := tx.ExecContext(ctx, q, orgID, id); err != nil {
 			return fmt.Errorf("cases: recount follow-ups: %w", err)
 		}

@@ -277,3 +277,45 @@ func checkKeptFigures(t *testing.T, w *caseWorld, when string, seen map[string]i
 		}
 	}
 }
+
+// TestKeptFollowupFiguresConcurrent: follow-ups added to one case at the
+// same time by two writers leave the case's figures equal to a recount
+// (on PostgreSQL each recount waits for the other write to commit).
+func TestKeptFollowupFiguresConcurrent(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, e *testenv.Env) {
+		w := newCaseWorld(t, e)
+		c := w.open(w.w1, w.sup, "陈伯")
+		in := cases.FollowupInput{HeldOn: w.today(), Method: "phone", DurationMin: 30, Content: "电话跟进"}
+		for _, g := range c.Goals {
+			in.Progress = append(in.Progress, cases.ProgressInput{GoalID: g.ID, Progress: "some"})
+		}
+		const writers, each = 4, 8
+		errs := make(chan error, writers*each)
+		done := make(chan struct{})
+		for range writers {
+			go func() {
+				defer func() { done <- struct{}{} }()
+				for range each {
+					_, err := w.svc.AddFollowup(e.Ctx, w.w1.Principal(), c.ID, in)
+					errs <- err
+				}
+			}()
+		}
+		for range writers {
+			<-done
+		}
+		close(errs)
+		for err := range errs {
+			w.must(err)
+		}
+		var last app.Date
+		var n int
+		if err := e.Sys.DB.R.QueryRowContext(e.Ctx, `SELECT last_followup_on, last_followup_month_count FROM cases
+			WHERE org_id = $1 AND id = $2`, w.org.ID, c.ID).Scan(&last, &n); err != nil {
+			t.Fatal(err)
+		}
+		if last != w.today() || n != writers*each {
+			t.Fatalf("the case keeps %s and %d, want %s and %d", last, n, w.today(), writers*each)
+		}
+	})
+}

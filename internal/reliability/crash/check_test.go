@@ -201,13 +201,20 @@ func (c *checker) acknowledged(ctx context.Context, l *ledger) {
 }
 
 // whole: every record the load wrote, acknowledged or not, is complete: a
-// follow-up has progress on each goal of its case, a session has attendance
+// follow-up has progress on each goal of its case (and the figures kept on
+// every case equal its follow-ups), a session has attendance
 // for the group's members, a general request is linked to its approval.
 func (c *checker) whole(ctx context.Context) {
 	c.none(ctx, "follow-ups without progress on every goal", `SELECT CAST(f.id AS TEXT) FROM case_followups f
 		WHERE f.content LIKE 'crash-%'
 		AND (SELECT COUNT(*) FROM case_goal_progress p WHERE p.org_id = f.org_id AND p.followup_id = f.id)
 		 <> (SELECT COUNT(*) FROM case_goals g WHERE g.org_id = f.org_id AND g.case_id = f.case_id)`)
+	c.none(ctx, "cases whose kept follow-up figures differ from their records", `SELECT CAST(c.id AS TEXT) FROM cases c
+		WHERE COALESCE(c.last_followup_on, '1900-01-01') <> COALESCE((SELECT MAX(f.held_on) FROM case_followups f
+			WHERE f.org_id = c.org_id AND f.case_id = c.id AND f.kind = 'service'), '1900-01-01')
+		OR c.last_followup_month_count <> (SELECT COUNT(*) FROM case_followups f
+			WHERE f.org_id = c.org_id AND f.case_id = c.id AND f.kind = 'service'
+			AND substr(CAST(f.held_on AS TEXT), 1, 7) = substr(CAST(c.last_followup_on AS TEXT), 1, 7))`)
 	c.none(ctx, "sessions without attendance", `SELECT CAST(s.id AS TEXT) FROM group_sessions s
 		WHERE s.topic LIKE 'crash-%'
 		AND NOT EXISTS (SELECT 1 FROM group_attendance a WHERE a.org_id = s.org_id AND a.session_id = s.id)`)
