@@ -29,10 +29,8 @@ type openCase struct {
 // follow-ups (the last %s, behindSQL), with the follow-up figures kept on
 // them ($2 is the month's start, see monthCountSQL); the first %s is the
 // client's name, or an empty string when not wanted (then the clients are
-// not read). Without the client's name it reads the index cases_worker_behind
-// alone.
+// not read). The cases are read from the index cases_worker_behind.
 const sqlOpenCasesOf = `SELECT c.id, c.number, %s, c.worker_id, st.name, c.opened_on,
-
 	CASE WHEN c.last_followup_on >= $2 THEN c.last_followup_month_count ELSE 0 END, c.last_followup_on
 	FROM cases c%s
 	JOIN staff st ON st.org_id = c.org_id AND st.id = c.worker_id
