@@ -22,7 +22,7 @@ import (
 // one closed, with the clock moving across month boundaries, the figures
 // kept on each case equal a recount from the records; the home page
 // figures, the reminders and the case list equal what the per-case counts
-// over the records give; and migration 00020's backfill recounts them.
+// over the records give; and migration 00023's backfill recounts them.
 func TestKeptFollowupFigures(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, e *testenv.Env) {
 		w := newCaseWorld(t, e)
@@ -127,17 +127,17 @@ func TestKeptFollowupFigures(t *testing.T) {
 			}
 		}
 
-		// Migration 00020's backfill recounts every case.
+		// Migration 00023's backfill recounts every case.
 		e.OwnerExec(`UPDATE cases SET last_followup_on = NULL, last_followup_month_count = 99 WHERE 1 = 1`)
 		e.OwnerExec(migrationBackfill(t, string(e.Sys.DB.Dialect)))
 		checkKeptFigures(t, w, "after the migration's backfill", seen)
 	})
 }
 
-// migrationBackfill is the UPDATE of cases in migration 00020.
+// migrationBackfill is the UPDATE of cases in migration 00023.
 func migrationBackfill(t *testing.T, dialect string) string {
 	t.Helper()
-	b, err := os.ReadFile("../db/migrations/" + dialect + "/00020_case_followup_figures.sql")
+	b, err := os.ReadFile("../db/migrations/" + dialect + "/00023_case_followup_figures.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func migrationBackfill(t *testing.T, dialect string) string {
 			return st
 		}
 	}
-	t.Fatal("migration 00020 has no UPDATE of cases")
+	t.Fatal("migration 00023 has no UPDATE of cases")
 	return ""
 }
 

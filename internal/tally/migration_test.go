@@ -108,17 +108,17 @@ func TestMigrationIsRebuild(t *testing.T) {
 	}
 }
 
-// TestCaseFollowupsMigration: migration 00020's backfill is
+// TestCaseFollowupsMigration: migration 00023's backfill is
 // CaseFollowupsSQL for every case, so that a migrated database and a
 // rebuilt one keep the same follow-up figures on cases.
 func TestCaseFollowupsMigration(t *testing.T) {
 	for _, d := range []db.Dialect{db.SQLite, db.Postgres} {
-		got, err := os.ReadFile("../db/migrations/" + string(d) + "/00020_case_followup_figures.sql")
+		got, err := os.ReadFile("../db/migrations/" + string(d) + "/00023_case_followup_figures.sql")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if want := "\n" + CaseFollowupsSQL(d, "1 = 1") + ";\n"; !strings.Contains(string(got), want) {
-			t.Errorf("migration 00020 (%s) does not hold CaseFollowupsSQL for every case:\n%s", d, want)
+			t.Errorf("migration 00023 (%s) does not hold CaseFollowupsSQL for every case:\n%s", d, want)
 		}
 	}
 }

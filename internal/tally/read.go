@@ -104,7 +104,7 @@ func Rebuild(ctx context.Context, q db.Querier, dialect db.Dialect, orgID int64)
 // the day it is recorded, so the case's follow-ups this month are the count
 // when the last one is in this month, else none. The services run it for
 // one case in the transaction that adds a follow-up; Rebuild and migration
-// 00020 run it for an organization and for all.
+// 00023 run it for an organization and for all.
 func CaseFollowupsSQL(dialect db.Dialect, where string) string {
 	month := "substr(MAX(g.held_on), 1, 7) || '-01'"
 	if dialect == db.Postgres {

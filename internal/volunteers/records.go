@@ -665,7 +665,7 @@ func (s *Service) records(ctx context.Context, p *authz.Principal, f RecordFilte
 // and given the index in the list's order it walked that index for a
 // service point's page too, reading each record to test its service point.
 // The organization's page is read from the index in the list's order
-// (migration 00021), a service point's from its (service point, date)
+// (migration 00024), a service point's from its (service point, date)
 // index, each until the page is full.
 func listIndex(p *authz.Principal, f RecordFilter) string {
 	sc := p.Scope(PermRead)

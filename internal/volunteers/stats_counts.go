@@ -39,7 +39,7 @@ func (f CountFilter) where(from, to app.Date) (string, app.Args) {
 	// is unique, staff.id the key), compared with "=": with "IN" SQLite
 	// preferred walking all of the organization's records in volunteer
 	// order to save the DISTINCT's sort (volunteer_services_recorder,
-	// migration 00021, serves the "=").
+	// migration 00024, serves the "=").
 	if f.ProjectID != 0 {
 		w += " AND r.activity_id IN (SELECT a.id FROM activities a WHERE a.org_id = " + org + " AND a.project_id = " + args.Add(f.ProjectID) + ")"
 	}
