@@ -181,6 +181,8 @@ func pageCases(f *Fixture) []pageCase {
 		{"SupervisorHome", f.Supervisor, "/", "工作台"},
 		{"SupervisorCaseList", f.Supervisor, "/cases", "个案"},
 		{"SupervisorCaseListAPI", f.Supervisor, "/api/v1/cases?state=open&size=20", "items"},
+		{"DirectorHome", f.Director, "/", "工作台"},
+		{"DirectorCaseList", f.Director, "/cases", "个案"},
 		{"WorkerHome", f.Worker, "/", "工作台"},
 		{"SupervisorReminders", f.Supervisor, "/api/v1/reminders", "["},
 		{"WorkerReminders", f.Worker, "/api/v1/reminders", "["},

@@ -94,13 +94,17 @@ func Open(ctx context.Context, dsn string, options ...Options) (*DB, error) {
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
-	// The file is not memory-mapped: every mapped page a reader touched
-	// counts in the server's resident memory, up to the size of the file
-	// (827 MB under the mixed load on agency-large). Each connection keeps
-	// 16 MB of pages instead, so that SQLite's share stays bounded (five
-	// connections, 80 MB) whatever the size of the file; a miss costs a
-	// read from the operating system's cache (docs/PERFORMANCE.md).
-	q.Add("_pragma", "mmap_size(0)")
+	// The file is not memory-mapped by default: every mapped page a reader
+	// touched counts in the server's resident memory, up to the size of the
+	// file. Each connection keeps a small page cache: in WAL mode a
+	// connection drops its whole cache when its next read transaction finds
+	// another connection's commit, which under a mix of reads and writes is
+	// nearly every time, so a large cache costs memory and the time to drop
+	// it without being read again (2 MB: 219 requests a second against 173
+	// with 16 MB in the same 20 s mixed load, resident memory 169 against
+	// 298 MB at the peak; docs/PERFORMANCE.md). Both can be changed
+	// (SHEGONG_SQLITE_CACHE_MB, SHEGONG_SQLITE_MMAP_MB; docs/OPERATIONS.md).
+	q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", sqliteMmapBytes()))
 	q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", sqliteCacheKB()))
 	q.Set("_time_format", "sqlite")
 	wq := url.Values{}
@@ -133,7 +137,7 @@ func Open(ctx context.Context, dsn string, options ...Options) (*DB, error) {
 
 // sqliteCacheMB is each SQLite connection's page cache unless
 // SHEGONG_SQLITE_CACHE_MB says otherwise (docs/OPERATIONS.md).
-const sqliteCacheMB = 16
+const sqliteCacheMB = 2
 
 // sqliteCacheKB is the page cache of each SQLite connection in KiB: the
 // default, or SHEGONG_SQLITE_CACHE_MB (1 to 1024).
@@ -142,6 +146,15 @@ func sqliteCacheKB() int {
 		return v << 10
 	}
 	return sqliteCacheMB << 10
+}
+
+// sqliteMmapBytes is how much of the database file SQLite maps into memory:
+// none unless SHEGONG_SQLITE_MMAP_MB says so (docs/OPERATIONS.md).
+func sqliteMmapBytes() int64 {
+	if v, err := strconv.Atoi(os.Getenv("SHEGONG_SQLITE_MMAP_MB")); err == nil && v >= 0 && v <= 1<<20 {
+		return int64(v) << 20
+	}
+	return 0
 }
 
 // openSQLite opens a pool of SQLite connections that keep their prepared
