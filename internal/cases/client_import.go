@@ -535,10 +535,6 @@ const importChunk = 500
 // the same name and one of the same phones, at most ten, oldest first.
 func (s *ClientService) registeredDuplicates(ctx context.Context, q db.Querier, orgID int64, data []*clientData) (map[*clientData][]string, error) {
 	out := map[*clientData][]string{}
-	type hit struct {
-		id   int64
-		name string
-	}
 	// ID numbers.
 	byID := map[string][]*clientData{}
 	var idIdx []string
@@ -552,27 +548,13 @@ func (s *ClientService) registeredDuplicates(ctx context.Context, q db.Querier, 
 		}
 		byID[k] = append(byID[k], d)
 	}
-	err := inChunks(idIdx, func(chunk []string, list string, args []any) error {
-		rows, err := q.QueryContext(ctx, `SELECT id, name, id_number_idx FROM clients`+s.indexedBy("clients_id_number")+`
-			WHERE org_id = $1 AND id_number_idx IN (`+list+`)`, append([]any{orgID}, args...)...)
-		if err != nil {
-			return fmt.Errorf("cases: duplicate id numbers: %w", err)
+	err := s.clientsByIndex(ctx, q, orgID, "id_number_idx", "clients_id_number", idIdx, func(h registered, k string) {
+		for _, d := range byID[k] {
+			out[d] = []string{app.ErrorMessage(idConflict(h.name, h.id))}
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var h hit
-			var k string
-			if err := rows.Scan(&h.id, &h.name, &k); err != nil {
-				return err
-			}
-			for _, d := range byID[k] {
-				out[d] = []string{app.ErrorMessage(idConflict(h.name, h.id))}
-			}
-		}
-		return rows.Err()
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cases: duplicate id numbers: %w", err)
 	}
 	// Name and phone, for the clients whose ID number is not taken.
 	byPhone := map[string][]*clientData{}
@@ -594,37 +576,23 @@ func (s *ClientService) registeredDuplicates(ctx context.Context, q db.Querier, 
 			}
 		}
 	}
-	matches := map[*clientData][]hit{}
+	matches := map[*clientData][]registered{}
 	// One query per phone column, each answered from its own index: SQLite
 	// answers an OR of the two by reading the whole register.
 	for _, column := range []struct{ name, index string }{{"phone_idx", "clients_phone"}, {"phone2_idx", "clients_phone2"}} {
-		err = inChunks(phIdx, func(chunk []string, list string, args []any) error {
-			rows, err := q.QueryContext(ctx, `SELECT id, name, `+column.name+` FROM clients`+s.indexedBy(column.index)+`
-				WHERE org_id = $1 AND `+column.name+` IN (`+list+`)`, append([]any{orgID}, args...)...)
-			if err != nil {
-				return fmt.Errorf("cases: duplicate name and phone: %w", err)
-			}
-			defer rows.Close()
-			for rows.Next() {
-				var h hit
-				var k string
-				if err := rows.Scan(&h.id, &h.name, &k); err != nil {
-					return err
-				}
-				for _, d := range byPhone[k] {
-					if d.Name == h.name && !slices.Contains(matches[d], h) {
-						matches[d] = append(matches[d], h)
-					}
+		err = s.clientsByIndex(ctx, q, orgID, column.name, column.index, phIdx, func(h registered, k string) {
+			for _, d := range byPhone[k] {
+				if d.Name == h.name && !slices.Contains(matches[d], h) {
+					matches[d] = append(matches[d], h)
 				}
 			}
-			return rows.Err()
 		})
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("cases: duplicate name and phone: %w", err)
 		}
 	}
 	for d, hs := range matches {
-		slices.SortFunc(hs, func(a, b hit) int { return cmp.Compare(a.id, b.id) })
+		slices.SortFunc(hs, func(a, b registered) int { return cmp.Compare(a.id, b.id) })
 		for _, h := range hs[:min(len(hs), 10)] {
 			out[d] = append(out[d], fmt.Sprintf("与已登记的服务对象%s（编号%s）姓名和电话相同，可能重复", pii.MaskName(h.name), ClientCode(h.id)))
 		}
@@ -646,6 +614,37 @@ func (s *ClientService) indexedBy(index string) string {
 // inChunks calls fn for each run of at most importChunk values, with the
 // placeholders $2, $3 … of the run (the query's $1 is the organization) and
 // the values as arguments.
+// registered is a client of the register that an imported row may
+// duplicate.
+type registered struct {
+	id   int64
+	name string
+}
+
+// clientsByIndex finds the organization's clients whose blind-index column
+// holds one of keys, a chunk of keys per query, looked up in the named
+// index (see indexedBy), and passes each with the key it matched.
+func (s *ClientService) clientsByIndex(ctx context.Context, q db.Querier, orgID int64, column, index string, keys []string,
+	each func(h registered, key string)) error {
+	return inChunks(keys, func(_ []string, list string, args []any) error {
+		rows, err := q.QueryContext(ctx, `SELECT id, name, `+column+` FROM clients`+s.indexedBy(index)+`
+			WHERE org_id = $1 AND `+column+` IN (`+list+`)`, append([]any{orgID}, args...)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var h registered
+			var k string
+			if err := rows.Scan(&h.id, &h.name, &k); err != nil {
+				return err
+			}
+			each(h, k)
+		}
+		return rows.Err()
+	})
+}
+
 func inChunks(vals []string, fn func(chunk []string, list string, args []any) error) error {
 	for start := 0; start < len(vals); start += importChunk {
 		chunk := vals[start:min(start+importChunk, len(vals))]
