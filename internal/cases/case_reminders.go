@@ -59,6 +59,13 @@ func openCasesOf(ctx context.Context, q db.Querier, orgID int64, workers []int64
 	if err != nil {
 		return nil, fmt.Errorf("cases: open cases: %w", err)
 	}
+	return scanOpenCases(rows, names)
+}
+
+// scanOpenCases reads the rows of an open-case query (id, number, client
+// name, worker, worker's name, opening, this month's follow-ups, last
+// follow-up), masking the names when they were asked for.
+func scanOpenCases(rows *sql.Rows, names bool) ([]openCase, error) {
 	defer rows.Close()
 	var out []openCase
 	for rows.Next() {

@@ -8,7 +8,6 @@ import (
 	"shegong/internal/app"
 	"shegong/internal/authz"
 	"shegong/internal/db"
-	"shegong/internal/pii"
 )
 
 // RecountFollowups recounts the follow-up figures kept on the cases, as a
@@ -78,23 +77,7 @@ func recordsOpenCasesOf(ctx context.Context, q db.Querier, orgID int64, workers 
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []openCase
-	for rows.Next() {
-		var c openCase
-		var name string
-		if err := rows.Scan(&c.ID, &c.Number, &name, &c.WorkerID, &c.WorkerName, &c.OpenedOn, &c.MonthN, &c.Last); err != nil {
-			return nil, err
-		}
-		if names {
-			c.ClientName = pii.MaskName(name)
-		}
-		if c.Last.IsZero() {
-			c.Last = c.OpenedOn
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return scanOpenCases(rows, names)
 }
 
 // RecordsFigures is Figures counted from the follow-up records.
